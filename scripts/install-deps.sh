@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs whatever evermirror needs to build, run and test, idempotently.
+# Works as root (or with sudo) on a fresh Debian 12 machine that reaches only apt and npm.
+# Usage: scripts/install-deps.sh [build|test]   (test adds the reference peers' tooling)
+set -euo pipefail
+mode="${1:-build}"
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libsodium-dev libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libmicrohttpd-dev
+)
+test_pkgs=(
+  nodejs npm iproute2 procps curl clang libclang-rt-14-dev python3-libtorrent
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing() {
+  local out=()
+  for p in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+      out+=("$p")
+    fi
+  done
+  echo "${out[@]:-}"
+}
+
+pkgs=("${build_pkgs[@]}")
+if [ "$mode" = test ]; then pkgs+=("${test_pkgs[@]}"); fi
+
+# nodejs/npm may already be present outside dpkg (e.g. a preinstalled Node); don't fight it.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  filtered=()
+  for p in "${pkgs[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  pkgs=("${filtered[@]}")
+fi
+
+need=$(missing "${pkgs[@]}")
+if [ -n "$need" ]; then
+  echo "install-deps: installing: $need"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  # shellcheck disable=SC2086
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends $need
+else
+  echo "install-deps: all ${#pkgs[@]} packages present"
+fi

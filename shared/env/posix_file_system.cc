@@ -1,0 +1,195 @@
+#include "shared/env/posix_file_system.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "shared/base/status_macros.h"
+#include "shared/base/strings.h"
+
+namespace evermirror::env {
+namespace {
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixFile() override { ::close(fd_); }
+
+  absl::Status ReadAt(uint64_t offset, size_t n, std::string* out) override {
+    out->resize(n);
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd_, out->data() + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus(errno, path_);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    out->resize(done);
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteAt(uint64_t offset, std::string_view data) override {
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t r = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus(errno, path_);
+      }
+      done += static_cast<size_t>(r);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> Size() override {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return ErrnoToStatus(errno, path_);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  absl::Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoToStatus(errno, path_);
+    return absl::OkStatus();
+  }
+
+  absl::Status Sync() override {
+    if (::fdatasync(fd_) != 0) return ErrnoToStatus(errno, path_);
+    return absl::OkStatus();
+  }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
+FileType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kRegular;
+  if (S_ISDIR(mode)) return FileType::kDirectory;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
+FileInfo InfoOf(const struct stat& st) {
+  FileInfo info;
+  info.type = TypeOf(st.st_mode);
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mtime = absl::TimeFromTimespec(st.st_mtim);
+  info.mode = st.st_mode & 07777;
+  return info;
+}
+
+}  // namespace
+
+absl::Status ErrnoToStatus(int err, std::string_view context) {
+  const std::string msg = absl::StrCat(ToAbsl(context), ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT: case ENOTDIR: return absl::NotFoundError(msg);
+    case EEXIST: return absl::AlreadyExistsError(msg);
+    case EACCES: case EPERM: case EROFS: return absl::PermissionDeniedError(msg);
+    case ENOSPC: case EDQUOT: return absl::ResourceExhaustedError(msg);
+    case EINVAL: case ENAMETOOLONG: case EISDIR: return absl::InvalidArgumentError(msg);
+    default: return absl::InternalError(msg);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::Open(const std::string& path, OpenMode mode) {
+  int flags = O_CLOEXEC;
+  switch (mode) {
+    case OpenMode::kReadOnly: flags |= O_RDONLY; break;
+    case OpenMode::kReadWrite: flags |= O_RDWR | O_CREAT; break;
+    case OpenMode::kReadWriteNew: flags |= O_RDWR | O_CREAT | O_EXCL; break;
+  }
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags, 0644);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ErrnoToStatus(errno, path);
+  return std::unique_ptr<File>(new PosixFile(fd, path));
+}
+
+absl::Status PosixFileSystem::CreateDirs(const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
+    return absl::AlreadyExistsError(absl::StrCat(path, ": exists and is not a directory"));
+  }
+  const std::string parent = DirName(path);
+  if (parent != path && parent != "." && parent != "/") EM_RETURN_IF_ERROR(CreateDirs(parent));
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoToStatus(errno, path);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileInfo> PosixFileSystem::Stat(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return ErrnoToStatus(errno, path);
+  return InfoOf(st);
+}
+
+absl::StatusOr<std::vector<DirEntry>> PosixFileSystem::List(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return ErrnoToStatus(errno, dir);
+  std::vector<DirEntry> out;
+  while (struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // raced with a delete
+    out.push_back({name, InfoOf(st)});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+absl::Status PosixFileSystem::RemoveAll(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return ErrnoToStatus(errno, path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    EM_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, List(path));
+    for (const DirEntry& e : entries) EM_RETURN_IF_ERROR(RemoveAll(JoinPath(path, e.name)));
+    if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, path);
+    return absl::OkStatus();
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, path);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFileSystem::Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoToStatus(errno, from);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFileSystem::SetPermissions(const std::string& path, uint32_t mode) {
+  if (::chmod(path.c_str(), mode) != 0) return ErrnoToStatus(errno, path);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFileSystem::SyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, dir);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoToStatus(err, dir);
+  return absl::OkStatus();
+}
+
+FileSystem* DefaultFileSystem() {
+  static PosixFileSystem* fs = new PosixFileSystem;
+  return fs;
+}
+
+}  // namespace evermirror::env
