@@ -9,10 +9,11 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libsodium-dev libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libtomlplusplus-dev
 )
 test_pkgs=(
   nodejs npm iproute2 procps curl clang libclang-rt-14-dev python3-libtorrent
+  avahi-daemon avahi-utils dbus
 )
 
 sudo_cmd=()
