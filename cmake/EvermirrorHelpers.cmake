@@ -7,6 +7,18 @@
 #   evermirror_fuzzer(NAME SRCS ... [DEPS ...])    libFuzzer target, only with EVERMIRROR_FUZZ
 
 set(EVERMIRROR_GEN_DIR ${PROJECT_BINARY_DIR}/gen)
+
+# Development aid: folders (relative to the source root, e.g. "shared/wire;services/gateway")
+# to leave out of the build while they are under construction.
+set(EVERMIRROR_SKIP "" CACHE STRING "Source folders to leave out of the build")
+
+# Adds `dir` (absolute) as a subdirectory if it has a CMakeLists.txt and is not skipped.
+function(evermirror_add_subdirectory dir)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${dir})
+  if(EXISTS ${dir}/CMakeLists.txt AND NOT rel IN_LIST EVERMIRROR_SKIP)
+    add_subdirectory(${dir})
+  endif()
+endfunction()
 file(MAKE_DIRECTORY ${EVERMIRROR_GEN_DIR})
 
 function(evermirror_library name)
