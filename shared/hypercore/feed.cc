@@ -1,0 +1,317 @@
+#include "shared/hypercore/feed.h"
+
+#include "absl/strings/str_cat.h"
+#include "shared/base/logging.h"
+#include "shared/base/status_macros.h"
+#include "shared/base/strings.h"
+#include "shared/hypercore/flat_tree.h"
+#include "shared/hypercore/merkle.h"
+
+namespace evermirror::hypercore {
+namespace {
+
+constexpr char kErrorKindUrl[] = "type.evermirror/hypercore.error";
+constexpr char kMissingBlock[] = "missing_block";
+constexpr char kFork[] = "fork";
+
+bool HasKind(const absl::Status& status, std::string_view kind) {
+  auto payload = status.GetPayload(kErrorKindUrl);
+  return payload.has_value() && *payload == absl::string_view(kind.data(), kind.size());
+}
+
+}  // namespace
+
+absl::Status FeedOptions::Validate() const {
+  if (max_block_size == 0 || max_block_size > (64u << 20)) {
+    return absl::InvalidArgumentError("max_block_size must be in (0, 64 MiB]");
+  }
+  if (node_cache_entries == 0) return absl::InvalidArgumentError("node_cache_entries must be > 0");
+  return absl::OkStatus();
+}
+
+absl::Status MissingBlockError(uint64_t index) {
+  absl::Status status = absl::NotFoundError(absl::StrCat("block ", index, " is not stored locally"));
+  status.SetPayload(kErrorKindUrl, absl::Cord(kMissingBlock));
+  return status;
+}
+
+bool IsMissingBlock(const absl::Status& status) { return HasKind(status, kMissingBlock); }
+bool IsForkError(const absl::Status& status) { return HasKind(status, kFork); }
+
+absl::Status ForkError(std::string_view detail) {
+  absl::Status status = absl::FailedPreconditionError(absl::StrCat("fork detected: ", ToAbsl(detail)));
+  status.SetPayload(kErrorKindUrl, absl::Cord(kFork));
+  return status;
+}
+
+Feed::Feed(env::FileSystem* fs, std::string dir, FeedOptions options)
+    : fs_(fs), dir_(std::move(dir)), options_(options) {}
+
+Feed::~Feed() {
+  absl::MutexLock lock(&mu_);
+  if (storage_ != nullptr) {
+    absl::Status status = FlushLocked();
+    if (!status.ok()) log::Warn("feed_flush_failed").Kv("dir", dir_).Kv("status", status);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Feed>> Feed::Create(env::FileSystem* fs, const std::string& dir,
+                                                   const crypto::KeyPair& key_pair, const FeedOptions& options) {
+  EM_RETURN_IF_ERROR(options.Validate());
+  if (FeedStorage::Exists(fs, dir)) return absl::AlreadyExistsError(absl::StrCat(dir, ": a feed is already stored here"));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true));
+  // The secret key goes first: a crash between the two writes leaves no `key`, so the
+  // directory still reads as empty and Create can simply run again.
+  EM_RETURN_IF_ERROR(storage->WriteSecretKey(key_pair.secret_key));
+  EM_RETURN_IF_ERROR(storage->WriteKey(key_pair.public_key));
+  std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
+  absl::MutexLock lock(&feed->mu_);
+  EM_RETURN_IF_ERROR(feed->Load(std::move(storage), key_pair.public_key, key_pair));
+  return feed;
+}
+
+absl::StatusOr<std::unique_ptr<Feed>> Feed::Open(env::FileSystem* fs, const std::string& dir,
+                                                 const FeedOptions& options) {
+  EM_RETURN_IF_ERROR(options.Validate());
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false));
+  EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> key, storage->ReadKey());
+  if (!key.has_value()) return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
+  std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
+  absl::MutexLock lock(&feed->mu_);
+  EM_RETURN_IF_ERROR(feed->Load(std::move(storage), *key, std::nullopt));
+  return feed;
+}
+
+absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenOrCreateReplica(env::FileSystem* fs, const std::string& dir,
+                                                                const crypto::PublicKey& key,
+                                                                const FeedOptions& options) {
+  EM_RETURN_IF_ERROR(options.Validate());
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true));
+  EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> stored, storage->ReadKey());
+  if (stored.has_value() && *stored != key) {
+    return absl::FailedPreconditionError(absl::StrCat(dir, ": another feed is stored here"));
+  }
+  if (!stored.has_value()) EM_RETURN_IF_ERROR(storage->WriteKey(key));
+  std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
+  absl::MutexLock lock(&feed->mu_);
+  EM_RETURN_IF_ERROR(feed->Load(std::move(storage), key, std::nullopt));
+  return feed;
+}
+
+uint64_t Feed::length() const {
+  absl::MutexLock lock(&mu_);
+  return length_;
+}
+
+uint64_t Feed::byte_length() const {
+  absl::MutexLock lock(&mu_);
+  return byte_length_;
+}
+
+uint64_t Feed::downloaded() const {
+  absl::MutexLock lock(&mu_);
+  return bitfield_.CountData();
+}
+
+bool Feed::Has(uint64_t index) const {
+  absl::MutexLock lock(&mu_);
+  return bitfield_.GetData(index);
+}
+
+bool Feed::HasAll(uint64_t start, uint64_t end) const {
+  absl::MutexLock lock(&mu_);
+  return start >= end || bitfield_.NextMissing(start) >= end;
+}
+
+uint64_t Feed::NextMissing(uint64_t from) const {
+  absl::MutexLock lock(&mu_);
+  return bitfield_.NextMissing(from);
+}
+
+std::string Feed::BitfieldBytes(uint64_t start, uint64_t n_bytes) const {
+  absl::MutexLock lock(&mu_);
+  return bitfield_.DataBytes(start, n_bytes);
+}
+
+FeedStats Feed::stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& blocks) {
+  absl::MutexLock lock(&mu_);
+  if (!secret_key_.has_value()) return absl::FailedPreconditionError("feed is not writable (no secret key)");
+  if (blocks.empty()) return absl::InvalidArgumentError("append needs at least one block");
+  uint64_t total = 0;
+  for (std::string_view block : blocks) {
+    if (block.size() > options_.max_block_size) {
+      return absl::InvalidArgumentError(absl::StrCat("block of ", block.size(), " bytes exceeds the limit of ",
+                                                     options_.max_block_size));
+    }
+    total += block.size();
+  }
+  MerkleBuilder builder(roots_);
+  std::vector<Node> nodes;
+  nodes.reserve(blocks.size() * 2);
+  for (std::string_view block : blocks) builder.Add(block, &nodes);
+  const crypto::Signature signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_);
+
+  // Data, nodes and signature land first; only the bitfield (below, or at the next Flush)
+  // commits them, so a failure here leaves the committed feed untouched.
+  if (blocks.size() == 1) {
+    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, blocks[0]));
+  } else {
+    std::string joined;
+    joined.reserve(total);
+    for (std::string_view block : blocks) joined.append(block);
+    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, joined));
+  }
+  EM_RETURN_IF_ERROR(storage_->WriteNodes(nodes));
+  EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
+
+  for (const Node& node : nodes) CacheNode(node);
+  // The reference marks each block's data bit, then its leaf in the tree; same order here,
+  // so the bitfield file comes out byte-identical.
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    bitfield_.SetData(length_ + i, true);
+    TreeMark(2 * (length_ + i));
+  }
+  length_ += blocks.size();
+  byte_length_ += total;
+  roots_ = builder.roots();
+  stats_.blocks_appended += blocks.size();
+  EM_RETURN_IF_ERROR(MaybeFlush());
+  return length_;
+}
+
+absl::StatusOr<std::string> Feed::Get(uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  if (index >= length_) return absl::OutOfRangeError(absl::StrCat("block ", index, " is past the end (length ", length_, ")"));
+  if (!bitfield_.GetData(index)) return MissingBlockError(index);
+  EM_ASSIGN_OR_RETURN(Node leaf, RequireNode(2 * index));
+  EM_ASSIGN_OR_RETURN(uint64_t offset, DataOffset(index, {leaf}));
+  offset_hint_index_ = index + 1;
+  offset_hint_ = offset + leaf.size;
+  std::string out;
+  EM_RETURN_IF_ERROR(storage_->ReadData(offset, leaf.size, &out));
+  return out;
+}
+
+absl::StatusOr<uint64_t> Feed::BlockSize(uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  if (index >= length_) return absl::OutOfRangeError(absl::StrCat("block ", index, " is past the end"));
+  EM_ASSIGN_OR_RETURN(std::optional<Node> leaf, GetNode(2 * index));
+  if (!leaf.has_value()) return MissingBlockError(index);
+  return leaf->size;
+}
+
+absl::StatusOr<std::vector<Node>> Feed::Roots(uint64_t length) {
+  absl::MutexLock lock(&mu_);
+  return RootsLocked(length);
+}
+
+absl::StatusOr<std::vector<Node>> Feed::RootsLocked(uint64_t length) {
+  std::vector<Node> roots;
+  for (uint64_t index : flat::FullRoots(2 * length)) {
+    EM_ASSIGN_OR_RETURN(Node node, RequireNode(index));
+    roots.push_back(node);
+  }
+  return roots;
+}
+
+absl::StatusOr<crypto::Signature> Feed::SignatureFor(uint64_t length) {
+  absl::MutexLock lock(&mu_);
+  if (length == 0 || length > length_) return absl::OutOfRangeError(absl::StrCat("no signature for length ", length));
+  EM_ASSIGN_OR_RETURN(std::optional<crypto::Signature> sig, storage_->ReadSignature(length - 1));
+  if (!sig.has_value()) return absl::NotFoundError(absl::StrCat("no signature stored for length ", length));
+  return *sig;
+}
+
+uint64_t Feed::Digest(uint64_t index) const {
+  absl::MutexLock lock(&mu_);
+  return hypercore::Digest(TreeBitsView(const_cast<RefBitfield*>(&bitfield_)), 2 * index);
+}
+
+absl::StatusOr<Proof> Feed::ProofFor(uint64_t index, uint64_t digest, bool include_hash, RemoteTree* remote) {
+  absl::MutexLock lock(&mu_);
+  std::optional<ProofPlan> plan = PlanProof(TreeBitsView(&bitfield_), 2 * index, digest, include_hash, *remote);
+  if (!plan.has_value()) return absl::NotFoundError(absl::StrCat("no proof available for block ", index));
+  Proof proof;
+  proof.nodes.reserve(plan->nodes.size());
+  for (uint64_t node : plan->nodes) {
+    EM_ASSIGN_OR_RETURN(Node n, RequireNode(node));
+    proof.nodes.push_back(n);
+  }
+  if (live_ && plan->verified_by > 0) {
+    EM_ASSIGN_OR_RETURN(std::optional<crypto::Signature> sig, storage_->ReadSignature(plan->verified_by / 2 - 1));
+    if (!sig.has_value()) return absl::DataLossError(absl::StrCat("signature for length ", plan->verified_by / 2, " is missing"));
+    proof.signature = *sig;
+  }
+  return proof;
+}
+
+absl::Status Feed::Flush() {
+  absl::MutexLock lock(&mu_);
+  return FlushLocked();
+}
+
+absl::Status Feed::MaybeFlush() { return options_.auto_flush ? FlushLocked() : absl::OkStatus(); }
+
+absl::Status Feed::FlushLocked() {
+  std::vector<uint64_t> pages = bitfield_.TakeDirtyPages();
+  if (pages.empty()) return absl::OkStatus();
+  absl::Status status = storage_->SyncContent();
+  for (size_t i = 0; status.ok() && i < pages.size(); ++i) {
+    status = storage_->WriteBitfieldPage(pages[i], bitfield_.Page(pages[i]));
+  }
+  if (status.ok()) status = storage_->SyncBitfield();
+  if (!status.ok()) bitfield_.MarkDirty(pages);  // retried at the next flush
+  return status;
+}
+
+void Feed::TreeMark(uint64_t node) {
+  TreeBitsView view(&bitfield_);
+  TreeSet(view, node);
+}
+
+absl::StatusOr<std::optional<Node>> Feed::GetNode(uint64_t index) {
+  auto it = node_cache_.find(index);
+  if (it != node_cache_.end()) return std::optional<Node>(it->second);
+  if (!bitfield_.GetTree(index)) return std::optional<Node>();
+  EM_ASSIGN_OR_RETURN(std::optional<Node> node, storage_->ReadNode(index));
+  if (node.has_value()) CacheNode(*node);
+  return node;
+}
+
+absl::StatusOr<Node> Feed::RequireNode(uint64_t index) {
+  EM_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(index));
+  if (!node.has_value()) return absl::DataLossError(absl::StrCat(dir_, ": tree node ", index, " is missing"));
+  return *node;
+}
+
+void Feed::CacheNode(const Node& node) {
+  // A cheap bound: forget everything when full. Hot nodes (roots, recent uncles) come
+  // straight back; the cache exists to spare the common case a pread, not to be perfect.
+  if (node_cache_.size() >= options_.node_cache_entries) node_cache_.clear();
+  node_cache_[node.index] = node;
+}
+
+absl::StatusOr<uint64_t> Feed::DataOffset(uint64_t index, const std::vector<Node>& hint) {
+  if (index == offset_hint_index_) return offset_hint_;
+  uint64_t offset = 0;
+  for (uint64_t root : flat::FullRoots(2 * index)) {
+    const Node* found = nullptr;
+    for (const Node& n : hint) {
+      if (n.index == root) found = &n;
+    }
+    if (found != nullptr) {
+      offset += found->size;
+      continue;
+    }
+    EM_ASSIGN_OR_RETURN(Node node, RequireNode(root));
+    offset += node.size;
+  }
+  return offset;
+}
+
+}  // namespace evermirror::hypercore

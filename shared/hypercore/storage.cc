@@ -1,0 +1,226 @@
+#include "shared/hypercore/storage.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "shared/base/bytes.h"
+#include "shared/base/status_macros.h"
+
+namespace evermirror::hypercore {
+namespace {
+
+constexpr uint8_t kBitfieldType = 0;
+constexpr uint8_t kSignaturesType = 1;
+constexpr uint8_t kTreeType = 2;
+
+bool IsBlank(std::string_view bytes) { return bytes.find_first_not_of('\0') == std::string_view::npos; }
+
+// A header that is missing, zeros, or a prefix of the right one is a torn creation: rewrite
+// it. Anything else that differs is not a file of ours.
+bool TornHeader(const std::string& got, const std::string& expected) {
+  if (got.size() < kHeaderSize && expected.compare(0, got.size(), got) == 0) return true;
+  return got.size() == kHeaderSize && IsBlank(got);
+}
+
+}  // namespace
+
+std::string StorageHeader(uint8_t type, uint16_t entry_size, std::string_view name) {
+  std::string h(kHeaderSize, '\0');
+  h[0] = 5;
+  h[1] = 2;
+  h[2] = 87;
+  h[3] = static_cast<char>(type);
+  h[5] = static_cast<char>(entry_size >> 8);
+  h[6] = static_cast<char>(entry_size & 0xff);
+  h[7] = static_cast<char>(name.size());
+  std::copy(name.begin(), name.end(), h.begin() + 8);
+  return h;
+}
+
+bool FeedStorage::Exists(env::FileSystem* fs, const std::string& dir) {
+  return fs->Exists(env::JoinPath(dir, "key"));
+}
+
+absl::StatusOr<std::unique_ptr<FeedStorage>> FeedStorage::Open(env::FileSystem* fs, const std::string& dir,
+                                                               bool create) {
+  if (create) {
+    EM_RETURN_IF_ERROR(fs->CreateDirs(dir));
+  } else if (!Exists(fs, dir)) {
+    return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
+  }
+  std::unique_ptr<FeedStorage> storage(new FeedStorage(fs, dir));
+  EM_RETURN_IF_ERROR(storage->OpenFiles());
+  return storage;
+}
+
+absl::Status FeedStorage::OpenFiles() {
+  const env::OpenMode mode = env::OpenMode::kReadWrite;
+  EM_ASSIGN_OR_RETURN(data_, fs_->Open(env::JoinPath(dir_, "data"), mode));
+  EM_ASSIGN_OR_RETURN(tree_, fs_->Open(env::JoinPath(dir_, "tree"), mode));
+  EM_ASSIGN_OR_RETURN(signatures_, fs_->Open(env::JoinPath(dir_, "signatures"), mode));
+  EM_ASSIGN_OR_RETURN(bitfield_, fs_->Open(env::JoinPath(dir_, "bitfield"), mode));
+  EM_RETURN_IF_ERROR(CheckOrWriteHeader(tree_.get(), "tree", StorageHeader(kTreeType, kNodeSize, "BLAKE2b")));
+  EM_RETURN_IF_ERROR(CheckOrWriteHeader(signatures_.get(), "signatures",
+                                        StorageHeader(kSignaturesType, kSignatureEntrySize, "Ed25519")));
+  EM_RETURN_IF_ERROR(CheckOrWriteBitfieldHeader());
+  // Headers must be durable before anything written after them (the key files that make the
+  // feed exist, entries past the header) can be; a lost header would make the file unreadable.
+  EM_RETURN_IF_ERROR(tree_->Sync());
+  EM_RETURN_IF_ERROR(signatures_->Sync());
+  return bitfield_->Sync();
+}
+
+absl::Status FeedStorage::CheckOrWriteHeader(env::File* file, std::string_view name, const std::string& expected) {
+  std::string got;
+  EM_RETURN_IF_ERROR(file->ReadAt(0, kHeaderSize, &got));
+  if (TornHeader(got, expected)) return file->WriteAt(0, expected);
+  if (got != expected) {
+    return absl::DataLossError(
+        absl::StrCat(env::JoinPath(dir_, std::string(name)), ": bad header (not a hypercore ", std::string(name), " file)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeedStorage::CheckOrWriteBitfieldHeader() {
+  std::string got;
+  EM_RETURN_IF_ERROR(bitfield_->ReadAt(0, kHeaderSize, &got));
+  const std::string fresh = StorageHeader(kBitfieldType, 3584, "");
+  if (TornHeader(got, fresh)) {
+    bitfield_page_size_ = 3584;
+    return bitfield_->WriteAt(0, fresh);
+  }
+  const std::string path = env::JoinPath(dir_, "bitfield");
+  if (got.size() < 8 || got[0] != 5 || got[1] != 2 || got[2] != 87 || got[3] != kBitfieldType) {
+    return absl::DataLossError(absl::StrCat(path, ": bad header (not a hypercore bitfield file)"));
+  }
+  const uint16_t page_size = LoadU16BE(got.data() + 5);
+  if (page_size != 3584 && page_size != 3328) {
+    return absl::DataLossError(absl::StrCat(path, ": unsupported page size ", page_size));
+  }
+  bitfield_page_size_ = page_size;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<crypto::PublicKey>> FeedStorage::ReadKey() {
+  const std::string path = env::JoinPath(dir_, "key");
+  if (!fs_->Exists(path)) return std::optional<crypto::PublicKey>();
+  EM_ASSIGN_OR_RETURN(std::string bytes, env::ReadFile(*fs_, path, 1024));
+  if (bytes.empty()) return std::optional<crypto::PublicKey>();  // torn creation
+  if (bytes.size() != crypto::kPublicKeySize) {
+    return absl::DataLossError(absl::StrCat(path, ": key file has ", bytes.size(), " bytes, want 32"));
+  }
+  return std::optional<crypto::PublicKey>(crypto::ToArray<crypto::kPublicKeySize>(bytes));
+}
+
+absl::StatusOr<std::optional<std::string>> FeedStorage::ReadSecretKey() {
+  const std::string path = env::JoinPath(dir_, "secret_key");
+  if (!fs_->Exists(path)) return std::optional<std::string>();
+  EM_ASSIGN_OR_RETURN(std::string bytes, env::ReadFile(*fs_, path, 1024));
+  if (bytes.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(bytes));
+}
+
+absl::Status FeedStorage::WriteKey(const crypto::PublicKey& key) {
+  return env::WriteFileAtomic(*fs_, env::JoinPath(dir_, "key"), crypto::AsView(key), 0644);
+}
+
+absl::Status FeedStorage::WriteSecretKey(const crypto::SecretKey& secret_key) {
+  return env::WriteFileAtomic(*fs_, env::JoinPath(dir_, "secret_key"), secret_key.view(), 0600);
+}
+
+absl::StatusOr<std::optional<Node>> FeedStorage::ReadNode(uint64_t index) {
+  std::string buf;
+  EM_RETURN_IF_ERROR(tree_->ReadAt(kHeaderSize + kNodeSize * index, kNodeSize, &buf));
+  if (buf.size() < kNodeSize || IsBlank(buf)) return std::optional<Node>();
+  Node node;
+  node.index = index;
+  std::copy(buf.begin(), buf.begin() + 32, node.hash.begin());
+  node.size = LoadU64BE(buf.data() + 32);
+  return std::optional<Node>(node);
+}
+
+absl::Status FeedStorage::WriteNodes(std::vector<Node> nodes) {
+  std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.index < b.index; });
+  std::string run;
+  uint64_t run_start = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (!run.empty() && nodes[i].index != run_start + run.size() / kNodeSize) {
+      EM_RETURN_IF_ERROR(tree_->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+      run.clear();
+    }
+    if (run.empty()) run_start = nodes[i].index;
+    run.append(crypto::AsView(nodes[i].hash));
+    AppendU64BE(&run, nodes[i].size);
+  }
+  if (!run.empty()) EM_RETURN_IF_ERROR(tree_->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint64_t index) {
+  std::string buf;
+  EM_RETURN_IF_ERROR(signatures_->ReadAt(kHeaderSize + kSignatureEntrySize * index, kSignatureEntrySize, &buf));
+  if (buf.size() < kSignatureEntrySize || IsBlank(buf)) return std::optional<crypto::Signature>();
+  return std::optional<crypto::Signature>(crypto::ToArray<crypto::kSignatureSize>(buf));
+}
+
+absl::Status FeedStorage::WriteSignature(uint64_t index, const crypto::Signature& signature) {
+  return signatures_->WriteAt(kHeaderSize + kSignatureEntrySize * index, crypto::AsView(signature));
+}
+
+absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* out) {
+  EM_RETURN_IF_ERROR(data_->ReadAt(offset, size, out));
+  if (out->size() != size) {
+    return absl::DataLossError(absl::StrCat(env::JoinPath(dir_, "data"), ": short read at ", offset, " (want ", size,
+                                            " bytes, got ", out->size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeedStorage::WriteData(uint64_t offset, std::string_view data) {
+  if (data.empty()) return absl::OkStatus();
+  return data_->WriteAt(offset, data);
+}
+
+absl::StatusOr<std::string> FeedStorage::ReadBitfieldBody() {
+  EM_ASSIGN_OR_RETURN(uint64_t size, bitfield_->Size());
+  std::string body;
+  if (size > kHeaderSize) EM_RETURN_IF_ERROR(bitfield_->ReadAt(kHeaderSize, size - kHeaderSize, &body));
+  return body;
+}
+
+absl::Status FeedStorage::WriteBitfieldPage(uint64_t page, std::string_view content) {
+  return bitfield_->WriteAt(kHeaderSize + page * bitfield_page_size_, content);
+}
+
+absl::Status FeedStorage::SyncContent() {
+  EM_RETURN_IF_ERROR(data_->Sync());
+  EM_RETURN_IF_ERROR(tree_->Sync());
+  return signatures_->Sync();
+}
+
+absl::Status FeedStorage::SyncBitfield() { return bitfield_->Sync(); }
+
+absl::Status FeedStorage::TruncateTail(uint64_t length, uint64_t byte_length) {
+  auto shrink = [](env::File* file, uint64_t size) -> absl::Status {
+    EM_ASSIGN_OR_RETURN(uint64_t current, file->Size());
+    if (current > size) return file->Truncate(size);
+    return absl::OkStatus();
+  };
+  EM_RETURN_IF_ERROR(shrink(data_.get(), byte_length));
+  EM_RETURN_IF_ERROR(shrink(tree_.get(), kHeaderSize + kNodeSize * (length == 0 ? 0 : 2 * length - 1)));
+  return shrink(signatures_.get(), kHeaderSize + kSignatureEntrySize * length);
+}
+
+absl::StatusOr<uint64_t> FeedStorage::NodeSlots() {
+  EM_ASSIGN_OR_RETURN(uint64_t size, tree_->Size());
+  return size > kHeaderSize ? (size - kHeaderSize) / kNodeSize : 0;
+}
+
+absl::StatusOr<uint64_t> FeedStorage::SignatureSlots() {
+  EM_ASSIGN_OR_RETURN(uint64_t size, signatures_->Size());
+  return size > kHeaderSize ? (size - kHeaderSize) / kSignatureEntrySize : 0;
+}
+
+absl::StatusOr<uint64_t> FeedStorage::DataSize() { return data_->Size(); }
+
+}  // namespace evermirror::hypercore
