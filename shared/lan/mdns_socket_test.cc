@@ -1,0 +1,2 @@
+#include "shared/lan/mdns_socket.h"
+#include "gtest/gtest.h"
