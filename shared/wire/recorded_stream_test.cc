@@ -44,7 +44,7 @@ std::map<std::string, std::set<std::string>> LoadBlocks() {
 
 TEST(RecordedStreamTest, EveryRecordedStreamDecodesCompletelyAndReencodesExactly) {
   const auto streams = LoadCorpus();
-  ASSERT_EQ(streams.size(), 6u);
+  ASSERT_EQ(streams.size(), 8u);
   for (const auto& [name, stream] : streams) {
     SCOPED_TRACE(name);
     const DecodedStream decoded = DecodeStream(stream);
@@ -87,7 +87,7 @@ TEST(RecordedStreamTest, ChunkingAndKeyTimingDoNotChangeTheFrames) {
 TEST(RecordedStreamTest, ContentMatchesWhatTheReferencePeersExchanged) {
   const auto streams = LoadCorpus();
   const auto blocks = LoadBlocks();
-  for (const std::string scenario : {"live_encrypted", "live_plain", "oneshot_encrypted"}) {
+  for (const std::string scenario : {"live_encrypted", "live_plain", "oneshot_encrypted", "idle_encrypted"}) {
     SCOPED_TRACE(scenario);
     std::set<std::string> values;
     std::vector<std::string> extensions;
@@ -109,10 +109,22 @@ TEST(RecordedStreamTest, ContentMatchesWhatTheReferencePeersExchanged) {
     }
     EXPECT_EQ(values, blocks.at(scenario));
     EXPECT_TRUE(have_bitfield);
-    if (scenario != "oneshot_encrypted") {
+    if (scenario.starts_with("live")) {
       // A's sorted extensions are [ext-a, ext-b]: "ext-b" is index 1.
       EXPECT_EQ(extensions, std::vector<std::string>{"1:hello from a"});
     }
+  }
+}
+
+TEST(RecordedStreamTest, IdleReferencePeersSendEncryptedKeepAlives) {
+  const auto streams = LoadCorpus();
+  for (const std::string name : {"idle_encrypted.a2b", "idle_encrypted.b2a"}) {
+    SCOPED_TRACE(name);
+    int keep_alives = 0;
+    for (const OwnedFrame& frame : DecodeStream(streams.at(name)).frames) {
+      if (frame.kind == FrameKind::kKeepAlive) ++keep_alives;
+    }
+    EXPECT_GE(keep_alives, 1);
   }
 }
 

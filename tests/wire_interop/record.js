@@ -1,9 +1,11 @@
 // Records real hypercore-protocol 6.12.0 connections: two hypercore 7.7.1 feeds (writer A,
 // reader B) replicate in-process and every byte each side sends is saved, exactly as sent.
-//   node record.js <npm dir with node_modules> <out dir> [--big]
+//   node record.js <npm dir with node_modules> <out dir> [--big] [--idle]
 // Writes <scenario>.a2b.wire and <scenario>.b2a.wire (format: shared/wire/testing/
 // recorded_stream.h: flags byte, 32-byte key, raw bytes) and blocks.txt, one line per block
 // B received: "<scenario> <index> <hex value>". No sockets: the streams are piped in memory.
+// --big adds a 200 KiB block; --idle adds a live connection left idle for 5.6 s, so both sides
+// send keep-alives (about 6 s of wall time).
 'use strict'
 const fs = require('fs')
 const os = require('os')
@@ -11,6 +13,7 @@ const path = require('path')
 
 const [npmDir, outDir] = process.argv.slice(2)
 const big = process.argv.includes('--big')
+const idle = process.argv.includes('--idle')
 const hypercore = require(path.resolve(npmDir, 'node_modules', 'hypercore'))
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'wire-record-'))
@@ -95,11 +98,31 @@ async function oneshot (scenario, encrypted) {
   save(scenario, encrypted, a.key, rec)
 }
 
+// A live connection with nothing to say for 5.6 s: each side pings after 3.75-5 s of silence.
+async function idleLive (scenario, encrypted) {
+  const a = await open(`${scenario}-a`)
+  await append(a, 'before idle')
+  const b = await open(`${scenario}-b`, a.key)
+  const sa = a.replicate({ live: true, encrypt: encrypted })
+  const sb = b.replicate({ live: true, encrypt: encrypted })
+  const rec = pipeRecorded(sa, sb)
+  await get(b, 0)
+  await new Promise(resolve => setTimeout(resolve, 5600))
+  await append(a, 'after idle')
+  await get(b, 1)
+  await settle()
+  await noteBlocks(scenario, b, 2)
+  save(scenario, encrypted, a.key, rec)
+  sa.destroy()
+  sb.destroy()
+}
+
 async function main () {
   fs.mkdirSync(outDir, { recursive: true })
   await live('live_encrypted', true)
   await live('live_plain', false)
   await oneshot('oneshot_encrypted', true)
+  if (idle) await idleLive('idle_encrypted', true)
   fs.writeFileSync(path.join(outDir, 'blocks.txt'), blockLines.join('\n') + '\n')
 }
 
