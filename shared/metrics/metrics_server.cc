@@ -1,0 +1,66 @@
+#include "shared/metrics/metrics_server.h"
+
+#include <exception>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/exposer.h"
+#include "shared/base/status_macros.h"
+#include "shared/config/address.h"
+
+namespace evermirror::metrics {
+namespace {
+
+// civetweb's listening_ports syntax: "ip:port" or "[ipv6]:port", numeric hosts only.
+absl::StatusOr<config::Address> NumericAddress(const config::Address& address) {
+  if (address.kind != config::Address::Kind::kTcp) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics address ", address.ToString(), ": must be ip:port"));
+  }
+  std::string host = address.host;
+  if (absl::AsciiStrToLower(host) == "localhost") host = "127.0.0.1";
+  config::Address numeric = address;
+  numeric.host = host;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  for (char c : host) {
+    if (!ipv6 && !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metrics address ", address.ToString(), ": use a numeric IP (e.g. 127.0.0.1 or 0.0.0.0)"));
+    }
+  }
+  return numeric;
+}
+
+}  // namespace
+
+void DeclareMetricsOptions(config::Section& section, MetricsServerOptions* options) {
+  section.Address("metrics_address", &options->listen_address,
+                  "Where Prometheus scrapes /metrics (ip:port); empty turns it off.");
+}
+
+MetricsServer::MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, int port, std::string address)
+    : exposer_(std::move(exposer)), port_(port), address_(std::move(address)) {}
+
+MetricsServer::~MetricsServer() = default;
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const MetricsServerOptions& options,
+                                                                    const Registry& registry) {
+  if (options.listen_address.empty()) return absl::InvalidArgumentError("metrics address is empty");
+  EM_ASSIGN_OR_RETURN(config::Address address, config::ParseAddress(options.listen_address));
+  EM_ASSIGN_OR_RETURN(config::Address numeric, NumericAddress(address));
+  const std::string spec = numeric.ToString();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>(spec, static_cast<size_t>(options.threads));
+    exposer->RegisterCollectable(registry.prometheus_registry());
+  } catch (const std::exception& e) {
+    // civetweb only says "null context ... binding to port": the usual cause is a taken port.
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", spec,
+                                               " (address in use or not permitted?): ", e.what()));
+  }
+  const std::vector<int> ports = exposer->GetListeningPorts();
+  if (ports.empty()) return absl::InternalError(absl::StrCat("metrics server on ", spec, " reports no port"));
+  numeric.port = ports.front();
+  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(exposer), ports.front(), numeric.ToString()));
+}
+
+}  // namespace evermirror::metrics
