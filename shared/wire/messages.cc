@@ -132,11 +132,12 @@ absl::Status Validate(const v1::Data& m) {
 
 absl::Status ParseBody(std::string_view body, google::protobuf::MessageLite* message) {
   if (body.size() > kMaxMessageSize) return absl::InvalidArgumentError("message body over 8 MiB");
-  // ParseFromArray also fails when a required field is missing.
-  if (!message->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+  // ParsePartial + our own required-field check: ParseFromArray would also log an ERROR line
+  // for every such message, which a peer could use to flood the log.
+  if (!message->ParsePartialFromArray(body.data(), static_cast<int>(body.size()))) {
     return absl::InvalidArgumentError(absl::StrCat("malformed ", message->GetTypeName(), " message"));
   }
-  return absl::OkStatus();
+  return CheckRequired(*message);
 }
 
 absl::StatusOr<Extension> DecodeExtension(std::string_view body) {

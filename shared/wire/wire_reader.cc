@@ -10,8 +10,7 @@
 namespace evermirror::wire {
 
 WireReader::WireReader(WireReaderOptions options)
-    : encrypted_(options.encrypted),
-      state_(options.encrypted ? State::kClear : State::kPlain),
+    : state_(options.encrypted ? State::kClear : State::kPlain),
       key_(options.key),
       decoder_(options.frames) {}
 

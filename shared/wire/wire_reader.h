@@ -60,6 +60,7 @@ class WireReader {
   const std::string& remote_discovery_key() const { return remote_discovery_key_; }
   // The remote's nonce (encrypted streams) once its first Feed is parsed.
   const std::optional<crypto::Nonce>& remote_nonce() const { return remote_nonce_; }
+  bool encrypted() const { return state_ != State::kPlain; }
   const absl::Status& status() const { return status_; }
   uint64_t bytes_consumed() const { return bytes_consumed_; }
   // True when no partial frame is buffered and no bytes are waiting for the key.
@@ -78,7 +79,6 @@ class WireReader {
   absl::Status StartCipher();
   absl::Status Fail(absl::Status status);
 
-  const bool encrypted_;
   State state_;
   std::optional<crypto::PublicKey> key_;
   FrameDecoder decoder_;
