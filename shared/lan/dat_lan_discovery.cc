@@ -2,6 +2,7 @@
 // against a running discovery-swarm 6.1.0 (see dat_lan_discovery_test.cc for captured bytes).
 #include "shared/lan/dat_lan_discovery.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -92,20 +93,7 @@ absl::Status DatLanDiscovery::Join(std::string_view topic_bytes, std::optional<u
   Topic& topic = it->second;
   topic.announce_port = announce_port;
   scheduler_->Cancel(topic.timer);
-  SendQuery(topic);
-  if (announce_port) {
-    // dns-discovery answers its own query over multicast loopback, which is what tells peers that
-    // joined earlier about a newcomer. Announcing explicitly does the same without relying on it.
-    std::vector<DnsQuestion> questions;
-    std::vector<DnsRecord> answers;
-    MaybeAnswer(DnsQuestion{topic.name, kDnsTypeTxt, kDnsClassIn, false}, Ipv4Endpoint{0, kMdnsPort}, &questions,
-                &answers);
-    DnsMessage reply;
-    reply.flags = kDnsFlagResponse | kDnsFlagAuthoritative;
-    reply.questions = std::move(questions);
-    reply.answers = std::move(answers);
-    if (!reply.answers.empty()) Send(reply, std::nullopt);
-  }
+  QueryAndAnnounce(topic);
   ScheduleQuery(&topic);
   log::Debug("lan_join").Kv("topic", label).Kv("announce_port", announce_port.value_or(0));
   return absl::OkStatus();
@@ -141,8 +129,21 @@ void DatLanDiscovery::OnTimer(const std::string& label) {
   absl::MutexLock lock(&mu_);
   auto it = topics_.find(label);
   if (it == topics_.end()) return;
-  SendQuery(it->second);
+  QueryAndAnnounce(it->second);
   ScheduleQuery(&it->second);
+}
+
+void DatLanDiscovery::QueryAndAnnounce(const Topic& topic) {
+  SendQuery(topic);
+  if (!topic.announce_port) return;
+  // dns-discovery answers its own query over multicast loopback, which is what tells peers that
+  // joined earlier about a newcomer (and re-announces it every query interval). Announcing
+  // explicitly does the same without relying on loopback; the looped-back query itself is then
+  // recognised and not answered twice.
+  DnsMessage reply;
+  reply.flags = kDnsFlagResponse | kDnsFlagAuthoritative;
+  MaybeAnswer(DnsQuestion{topic.name, kDnsTypeTxt, kDnsClassIn, false}, &reply.questions, &reply.answers);
+  if (!reply.answers.empty()) Send(reply, std::nullopt);
 }
 
 void DatLanDiscovery::SendQuery(const Topic& topic) {
@@ -150,6 +151,22 @@ void DatLanDiscovery::SendQuery(const Topic& topic) {
   query.questions.push_back(DnsQuestion{topic.name, kDnsTypeTxt, kDnsClassIn, false});
   Send(query, std::nullopt);
   ++stats_.queries_sent;
+  if (topic.announce_port) {
+    const absl::Time now = clock_->Now();
+    std::erase_if(own_queries_, [&](const OwnQuery& q) { return now - q.sent > absl::Seconds(2); });
+    if (own_queries_.size() < options_.max_topics) own_queries_.push_back(OwnQuery{std::move(query), now});
+  }
+}
+
+// Our own query heard back over multicast loopback: each one we sent is matched once, so an
+// identical query from another process on this host is still answered.
+bool DatLanDiscovery::ConsumeOwnQuery(const DnsMessage& message, const Ipv4Endpoint& from) {
+  if (from.address != transport_->local_address() || from.port != kMdnsPort) return false;
+  auto it = std::find_if(own_queries_.begin(), own_queries_.end(),
+                         [&](const OwnQuery& q) { return q.message == message; });
+  if (it == own_queries_.end()) return false;
+  own_queries_.erase(it);
+  return true;
 }
 
 void DatLanDiscovery::Send(const DnsMessage& message, std::optional<Ipv4Endpoint> unicast_to) {
@@ -171,8 +188,8 @@ DatLanDiscovery::Topic* DatLanDiscovery::FindTopic(const DnsName& name) {
   return it == topics_.end() ? nullptr : &it->second;
 }
 
-void DatLanDiscovery::MaybeAnswer(const DnsQuestion& question, const Ipv4Endpoint& from,
-                                  std::vector<DnsQuestion>* questions, std::vector<DnsRecord>* answers) {
+void DatLanDiscovery::MaybeAnswer(const DnsQuestion& question, std::vector<DnsQuestion>* questions,
+                                  std::vector<DnsRecord>* answers) {
   Topic* topic = FindTopic(question.name);
   if (topic == nullptr || !topic->announce_port) return;
   DnsRecord answer;
@@ -199,12 +216,9 @@ void DatLanDiscovery::MaybeAnswer(const DnsQuestion& question, const Ipv4Endpoin
     default:
       return;
   }
-  // RFC 6762 §6: multicast a record at most once a second (this also swallows the echo of our own
-  // join query, which we answered already by announcing).
-  const absl::Time now = clock_->Now();
-  const bool multicast = from.port == kMdnsPort;
-  if (multicast && now - topic->last_answer < absl::Seconds(1)) return;
-  if (multicast) topic->last_answer = now;
+  // Every query is answered, as dns-discovery does: a newcomer's query is how it asks for peers,
+  // and an RFC 6762 one-second limit would leave one that joined just after our announcement
+  // waiting a whole query interval.
   questions->push_back(question);
   answers->push_back(std::move(answer));
   ++stats_.answers_sent;
@@ -216,10 +230,10 @@ void DatLanDiscovery::OnMdnsMessage(const DnsMessage& message, const Ipv4Endpoin
   std::vector<LanPeerCandidate> found;
   {
     absl::MutexLock lock(&mu_);
-    if (!message.is_response()) {
+    if (!message.is_response() && !ConsumeOwnQuery(message, from)) {
       DnsMessage reply;
       reply.flags = kDnsFlagResponse | kDnsFlagAuthoritative;
-      for (const DnsQuestion& q : message.questions) MaybeAnswer(q, from, &reply.questions, &reply.answers);
+      for (const DnsQuestion& q : message.questions) MaybeAnswer(q, &reply.questions, &reply.answers);
       // A legacy (non-5353) querier gets a unicast reply; dns-discovery would multicast it to
       // that port, which reaches nobody.
       if (!reply.answers.empty()) {

@@ -87,7 +87,7 @@ class DatLanDiscovery final : public MdnsHandler {
 
   // Starts looking for peers of `topic` (1+ bytes; bytes past 20 are ignored, see above): sends a
   // query now and every 60–70 s. With `announce_port`, also answers queries for the topic with
-  // that port and announces it once now. Joining a joined topic updates its announce port.
+  // that port and announces it with each query. Joining a joined topic updates its announce port.
   // InvalidArgument for an empty topic or port 0; ResourceExhausted past max_topics. Thread-safe.
   absl::Status Join(std::string_view topic, std::optional<uint16_t> announce_port);
   // Stops querying and answering for `topic`. NotFound if not joined. Thread-safe. (dns-discovery
@@ -104,14 +104,19 @@ class DatLanDiscovery final : public MdnsHandler {
     DnsName name;  // <label>.<domain>
     std::optional<uint16_t> announce_port;
     env::Scheduler::TaskId timer = 0;
-    absl::Time last_answer = absl::InfinitePast();
+  };
+  struct OwnQuery {
+    DnsMessage message;
+    absl::Time sent;
   };
 
   void ScheduleQuery(Topic* topic) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnTimer(const std::string& label) ABSL_LOCKS_EXCLUDED(mu_);
+  void QueryAndAnnounce(const Topic& topic) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendQuery(const Topic& topic) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void MaybeAnswer(const DnsQuestion& question, const Ipv4Endpoint& from, std::vector<DnsQuestion>* questions,
-                   std::vector<DnsRecord>* answers) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ConsumeOwnQuery(const DnsMessage& message, const Ipv4Endpoint& from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MaybeAnswer(const DnsQuestion& question, std::vector<DnsQuestion>* questions, std::vector<DnsRecord>* answers)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ParseRecord(const DnsRecord& record, const Ipv4Endpoint& from, std::vector<LanPeerCandidate>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ParseTxt(const Topic& topic, const TxtData& txt, const Ipv4Endpoint& from,
@@ -135,6 +140,7 @@ class DatLanDiscovery final : public MdnsHandler {
   std::map<std::string, Topic> topics_ ABSL_GUARDED_BY(mu_);  // by lower-case hex label
   // (label, endpoint) -> when it was last delivered.
   std::map<std::pair<std::string, Ipv4Endpoint>, absl::Time> seen_ ABSL_GUARDED_BY(mu_);
+  std::vector<OwnQuery> own_queries_ ABSL_GUARDED_BY(mu_);  // sent for announced topics in the last 2 s
   DatLanDiscoveryStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

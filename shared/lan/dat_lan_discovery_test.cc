@@ -97,6 +97,27 @@ TEST_F(DatLanDiscoveryTest, TwoAnnouncingPeersFindEachOther) {
   EXPECT_GT(a.discovery().stats().own_echoes_dropped, 0u);
 }
 
+TEST_F(DatLanDiscoveryTest, NewcomerRightAfterAnAnnouncementIsAnswered) {
+  Node a(&bus_, kAddrA, &clock_, &scheduler_, 1);
+  Node b(&bus_, kAddrB, &clock_, &scheduler_, 2);
+  ASSERT_TRUE(a.discovery().Join(kTopic, 3282).ok());
+  scheduler_.AdvanceBy(absl::Milliseconds(5));  // A's announcement reaches B before B joins
+  ASSERT_TRUE(b.discovery().Join(kTopic, std::nullopt).ok());
+  scheduler_.AdvanceBy(absl::Milliseconds(5));
+  ASSERT_EQ(b.found.size(), 1u);
+  EXPECT_EQ(b.found[0].endpoint, (Ipv4Endpoint{kAddrA, 3282}));
+}
+
+TEST_F(DatLanDiscoveryTest, AnnouncesWithEveryQueryButNeverAnswersItsOwnQuery) {
+  Node a(&bus_, kAddrA, &clock_, &scheduler_, 1);
+  ASSERT_TRUE(a.discovery().Join(kTopic, 3282).ok());
+  scheduler_.AdvanceBy(absl::Seconds(71));
+  EXPECT_EQ(a.discovery().stats().queries_sent, 2u);
+  EXPECT_EQ(a.discovery().stats().answers_sent, 2u);  // one announcement per query, no echo answers
+  EXPECT_EQ(bus_.sent().size(), 4u);
+  EXPECT_TRUE(a.found.empty());
+}
+
 TEST_F(DatLanDiscoveryTest, QueriesLikeDnsDiscoveryAtJoin) {
   Node a(&bus_, kAddrA, &clock_, &scheduler_, 1);
   ASSERT_TRUE(a.discovery().Join(kTopic, std::nullopt).ok());

@@ -65,6 +65,13 @@ absl::Status SetInt(int fd, int level, int option, int value, const char* what) 
 absl::Status Configure(int fd, const MdnsSocket::Options& options, const Interface& iface) {
   EM_RETURN_IF_ERROR(SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR"));
   EM_RETURN_IF_ERROR(SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT"));
+  // Bound to the device, the kernel's multicast early demux never hands this socket's packets to
+  // (or takes them from) another 5353 socket on another interface; without it, a second mDNS
+  // socket on `lo` made packets from the LAN go missing (seen in mdns_socket_test). Needs
+  // CAP_NET_RAW before Linux 5.7; IP_PKTINFO filtering below still applies if it is refused.
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface.name.c_str(), iface.name.size()) != 0) {
+    log::Warn("mdns_bindtodevice_refused").Kv("interface", iface.name).Kv("errno", errno);
+  }
   sockaddr_in bind_addr{};
   bind_addr.sin_family = AF_INET;
   bind_addr.sin_port = htons(options.port);

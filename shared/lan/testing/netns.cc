@@ -157,17 +157,43 @@ absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::Create(const std::string& lo
   EM_RETURN_IF_ERROR(Shell(absl::StrCat("ip link add ", local_if, " type veth peer name ", peer_if, " netns ",
                                         peer->holder_pid(), " && ip addr add ", local_cidr, " dev ", local_if,
                                         " && ip link set ", local_if, " up multicast on && ip route add 224.0.0.0/4 dev ",
-                                        local_if))
+                                        local_if, " metric 10"))
                          .status());
   EM_RETURN_IF_ERROR(peer->ShellInPeer(absl::StrCat("ip link set lo up && ip addr add ", peer_cidr, " dev ", peer_if,
                                                     " && ip link set ", peer_if,
                                                     " up multicast on && ip route add 224.0.0.0/4 dev ", peer_if))
                          .status());
+  // The kernel drops packets on a fresh veth until linkwatch has activated its qdisc (up to a
+  // second after link-up), so wait until both ends report state UP with their real qdisc.
+  const std::string check = absl::StrCat("ip -o link show dev ", local_if, " | grep -v 'qdisc noop' | grep -q 'state UP'");
+  const std::string peer_check = absl::StrCat("ip -o link show dev ", peer_if, " | grep -v 'qdisc noop' | grep -q 'state UP'");
+  const absl::Time up_deadline = absl::Now() + absl::Seconds(10);
+  while (!Shell(check).ok() || !peer->ShellInPeer(peer_check).ok()) {
+    if (absl::Now() > up_deadline) return absl::InternalError("veth pair did not come up");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   return peer;
 }
 
 absl::StatusOr<std::string> VethPeer::ShellInPeer(const std::string& command) const {
   return Shell(absl::StrCat("nsenter --net=/proc/", holder_pid(), "/ns/net sh -c ", Quote(command)));
+}
+
+absl::Status RunInNetnsOf(pid_t pid, const std::function<void()>& fn) {
+  absl::Status status;
+  std::thread thread([&] {
+    const std::string path = absl::StrCat("/proc/", pid, "/ns/net");
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+      status = absl::InternalError(absl::StrCat("setns ", path, ": ", strerror(errno)));
+      if (fd >= 0) close(fd);
+      return;
+    }
+    close(fd);
+    fn();
+  });
+  thread.join();
+  return status;
 }
 
 }  // namespace evermirror::lan::testing

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ class VethPeer {
   explicit VethPeer(std::unique_ptr<Subprocess> holder) : holder_(std::move(holder)) {}
   std::unique_ptr<Subprocess> holder_;
 };
+
+// Runs `fn` on a new thread that first joins the network namespace of process `pid`; sockets it
+// opens (and threads it starts) stay in that namespace. Internal if setns fails.
+absl::Status RunInNetnsOf(pid_t pid, const std::function<void()>& fn);
 
 // Reads a whole file; empty if missing.
 std::string ReadFileOrEmpty(const std::string& path);
