@@ -25,6 +25,9 @@ absl::Status WireReader::Consume(char* data, size_t n, FrameHandler on_frame) {
   if (!status_.ok()) return status_;
   bytes_consumed_ += n;
   if (state_ == State::kNeedKey) {
+    if (n > kMaxKeptBytes - stash_.size()) {
+      return Fail(absl::ResourceExhaustedError("too many bytes received while the stream key is unknown"));
+    }
     stash_.append(data, n);
     return absl::OkStatus();
   }

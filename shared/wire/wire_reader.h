@@ -33,16 +33,21 @@ using FrameHandler = absl::FunctionRef<absl::Status(const Frame&)>;
 // Not thread-safe.
 class WireReader {
  public:
+  // Bytes kept while waiting for the key (the reference pauses the socket instead).
+  static constexpr size_t kMaxKeptBytes = 2 * kMaxMessageSize;
+
   explicit WireReader(WireReaderOptions options = {});
   ~WireReader();
 
   // Decrypts `data[0, n)` in place and hands every completed frame to `on_frame`. When the
   // remote's first Feed has been parsed and the key is not yet known, the bytes after it are kept
-  // (copied) and needs_key() turns true; call SetKey() and then Resume().
+  // (copied, at most kMaxKeptBytes) and needs_key() turns true; call SetKey() and then Resume().
   // `data` is free for reuse when Consume returns.
   // Errors (sticky: later calls return the same): those of FrameDecoder::Next; InvalidArgument
-  // when, encrypted, the remote's first message is not a valid Feed or carries no 24-byte nonce,
-  // or its discovery key is not the stream key's; any error returned by `on_frame`.
+  // when the remote's first message (keep-alives and header-only frames aside) is not a valid
+  // Feed, or, encrypted, it has no nonce or its discovery key is not the stream key's;
+  // ResourceExhausted when more than kMaxKeptBytes arrive while the key is missing; any error
+  // returned by `on_frame`.
   absl::Status Consume(char* data, size_t n, FrameHandler on_frame);
 
   // Sets the stream key. May be called inside `on_frame` (typically while handling the remote's

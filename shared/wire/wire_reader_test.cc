@@ -133,6 +133,18 @@ TEST(WireReaderTest, WaitsForTheKeyThenResumes) {
   EXPECT_TRUE(reader.at_frame_boundary());
 }
 
+TEST(WireReaderTest, BoundsWhatItKeepsWhileTheKeyIsMissing) {
+  std::string stream = SampleStream(true);
+  WireReader reader;
+  auto ignore = [](const Frame&) { return absl::OkStatus(); };
+  ASSERT_TRUE(reader.Consume(stream.data(), stream.size(), ignore).ok());
+  ASSERT_TRUE(reader.needs_key());
+  std::string more(1 << 20, 'x');
+  absl::Status status;
+  for (int i = 0; i < 40 && status.ok(); ++i) status = reader.Consume(more.data(), more.size(), ignore);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+}
+
 TEST(WireReaderTest, KeySetWhileHandlingTheFirstFeedContinuesInTheSameCall) {
   std::vector<std::string> bodies;
   std::string stream = SampleStream(true, &bodies);
