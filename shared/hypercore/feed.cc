@@ -45,7 +45,11 @@ absl::Status ForkError(std::string_view detail) {
 }
 
 Feed::Feed(env::FileSystem* fs, std::string dir, FeedOptions options)
-    : fs_(fs), dir_(std::move(dir)), options_(options) {}
+    : fs_(fs),
+      dir_(std::move(dir)),
+      options_(options),
+      node_cache_(options.node_cache_entries),
+      node_cached_(options.node_cache_entries, false) {}
 
 Feed::~Feed() {
   absl::MutexLock lock(&mu_);
@@ -161,10 +165,11 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
   if (blocks.size() == 1) {
     EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, blocks[0]));
   } else {
-    std::string joined;
-    joined.reserve(total);
-    for (std::string_view block : blocks) joined.append(block);
-    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, joined));
+    append_scratch_.clear();
+    append_scratch_.reserve(total);
+    for (std::string_view block : blocks) append_scratch_.append(block);
+    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, append_scratch_));
+    if (append_scratch_.capacity() > (8u << 20)) std::string().swap(append_scratch_);  // don't pin huge batches
   }
   EM_RETURN_IF_ERROR(storage_->WriteNodes(nodes));
   EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
@@ -275,8 +280,8 @@ void Feed::TreeMark(uint64_t node) {
 }
 
 absl::StatusOr<std::optional<Node>> Feed::GetNode(uint64_t index) {
-  auto it = node_cache_.find(index);
-  if (it != node_cache_.end()) return std::optional<Node>(it->second);
+  const size_t slot = index % node_cache_.size();
+  if (node_cached_[slot] && node_cache_[slot].index == index) return std::optional<Node>(node_cache_[slot]);
   if (!bitfield_.GetTree(index)) return std::optional<Node>();
   EM_ASSIGN_OR_RETURN(std::optional<Node> node, storage_->ReadNode(index));
   if (node.has_value()) CacheNode(*node);
@@ -290,11 +295,12 @@ absl::StatusOr<Node> Feed::RequireNode(uint64_t index) {
 }
 
 void Feed::CacheNode(const Node& node) {
-  // A cheap bound: forget everything when full. Hot nodes (roots, recent uncles) come
-  // straight back; the cache exists to spare the common case a pread, not to be perfect.
-  if (node_cache_.size() >= options_.node_cache_entries) node_cache_.clear();
-  node_cache_[node.index] = node;
+  const size_t slot = node.index % node_cache_.size();
+  node_cache_[slot] = node;
+  node_cached_[slot] = true;
 }
+
+void Feed::ClearNodeCache() { std::fill(node_cached_.begin(), node_cached_.end(), false); }
 
 absl::StatusOr<uint64_t> Feed::DataOffset(uint64_t index, const std::vector<Node>& hint) {
   if (index == offset_hint_index_) return offset_hint_;

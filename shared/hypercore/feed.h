@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -153,6 +152,7 @@ class Feed {
   absl::StatusOr<std::optional<Node>> GetNode(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Node> RequireNode(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CacheNode(const Node& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ClearNodeCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<Node>> RootsLocked(uint64_t length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Byte offset of block `index`, using `hint` nodes before storage.
   absl::StatusOr<uint64_t> DataOffset(uint64_t index, const std::vector<Node>& hint) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -184,12 +184,15 @@ class Feed {
   uint64_t byte_length_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Node> roots_ ABSL_GUARDED_BY(mu_);  // writable feeds: roots of length_
   bool live_ ABSL_GUARDED_BY(mu_) = true;         // signed (not a legacy static feed)
-  std::unordered_map<uint64_t, Node> node_cache_ ABSL_GUARDED_BY(mu_);
+  // Direct-mapped by node index: O(1), no allocation, bounded by node_cache_entries.
+  std::vector<Node> node_cache_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> node_cached_ ABSL_GUARDED_BY(mu_);
   // Sequential reads and writes walk the data file in order: remember where the block after
   // the last one placed starts, so the common case needs no tree lookups.
   uint64_t offset_hint_index_ ABSL_GUARDED_BY(mu_) = ~uint64_t{0};
   uint64_t offset_hint_ ABSL_GUARDED_BY(mu_) = 0;
   FeedStats stats_ ABSL_GUARDED_BY(mu_);
+  std::string append_scratch_ ABSL_GUARDED_BY(mu_);  // reused so batches do not fault in fresh pages
 };
 
 }  // namespace evermirror::hypercore

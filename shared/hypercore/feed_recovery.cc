@@ -79,7 +79,7 @@ class FeedRecovery {
     }
     const uint64_t before = f_->bitfield_.CountData();
     RebuildBitfield(good);
-    f_->node_cache_.clear();
+    f_->ClearNodeCache();
     uint64_t corrupt = 0;
     EM_RETURN_IF_ERROR(AuditLocked(good, &corrupt));
     f_->stats_.blocks_rolled_back += before - f_->bitfield_.CountData();

@@ -29,6 +29,7 @@ RefBitfield::RefBitfield(size_t page_size)
 void RefBitfield::Load(std::string_view body) {
   pages_.clear();
   dirty_.clear();
+  dirty_count_ = 0;
   data_count_ = 0;
   const uint64_t n = (body.size() + page_size_ - 1) / page_size_;
   pages_.resize(n);
@@ -70,7 +71,7 @@ bool RefBitfield::SetByte(Section& s, uint64_t i, uint8_t value) {
   if (slot == value) return false;
   slot = value;
   if (i >= s.byte_length) s.byte_length = i + 1;
-  dirty_.insert(page);
+  MarkPageDirty(page);
   return true;
 }
 
@@ -152,9 +153,26 @@ std::string RefBitfield::Page(uint64_t i) const {
   return std::string(reinterpret_cast<const char*>(pages_[i].get()), page_size_);
 }
 
+void RefBitfield::MarkPageDirty(uint64_t page) {
+  if (page >= dirty_.size()) dirty_.resize(page + 1, false);
+  if (!dirty_[page]) {
+    dirty_[page] = true;
+    ++dirty_count_;
+  }
+}
+
+void RefBitfield::MarkDirty(const std::vector<uint64_t>& pages) {
+  for (uint64_t page : pages) MarkPageDirty(page);
+}
+
 std::vector<uint64_t> RefBitfield::TakeDirtyPages() {
-  std::vector<uint64_t> out(dirty_.begin(), dirty_.end());
-  dirty_.clear();
+  std::vector<uint64_t> out;
+  if (dirty_count_ == 0) return out;
+  for (uint64_t page = 0; page < dirty_.size(); ++page) {
+    if (dirty_[page]) out.push_back(page);
+  }
+  dirty_.assign(dirty_.size(), false);
+  dirty_count_ = 0;
   return out;
 }
 

@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +55,7 @@ class RefBitfield {
   // Pages changed since the last call, ascending.
   std::vector<uint64_t> TakeDirtyPages();
   // Marks pages dirty again (after a failed write of them).
-  void MarkDirty(const std::vector<uint64_t>& pages) { dirty_.insert(pages.begin(), pages.end()); }
+  void MarkDirty(const std::vector<uint64_t>& pages);
 
  private:
   struct Section {
@@ -69,6 +68,7 @@ class RefBitfield {
   bool SetByte(Section& s, uint64_t i, uint8_t value);
   bool GetBit(const Section& s, uint64_t bit) const;
   uint8_t* AllocatePage(uint64_t page);
+  void MarkPageDirty(uint64_t page);
   void UpdateIndex(uint64_t data_byte, uint8_t value);
   void ExpandIndex(uint64_t old_length_bits);
 
@@ -77,7 +77,8 @@ class RefBitfield {
   Section tree_;
   Section index_;
   std::vector<std::unique_ptr<uint8_t[]>> pages_;  // size() is the pager's length
-  std::set<uint64_t> dirty_;
+  std::vector<bool> dirty_;  // by page
+  uint64_t dirty_count_ = 0;
   uint64_t data_count_ = 0;
 };
 

@@ -1,0 +1,183 @@
+// Feed throughput on disk, beside the bound that hashing and signing set on this machine.
+//   feed_bench [--dir DIR] [--quick]
+// Prints one line per workload: MB/s, blocks/s, and the share of the crypto bound reached.
+// bench/hypercore/run.sh runs this and the npm reference together and prints the ratios.
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "shared/env/posix_file_system.h"
+#include "shared/hypercore/feed.h"
+
+namespace evermirror::hypercore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+struct Bounds {
+  double blake2b_bytes_per_s;
+  double signs_per_s;
+  double verifies_per_s;
+};
+
+Bounds MeasureBounds() {
+  Bounds b{};
+  std::string buf(64 * 1024, 'x');
+  auto start = Clock::now();
+  int n = 0;
+  while (Seconds(start) < 1.0) {
+    for (int i = 0; i < 64; ++i) LeafHash(buf);
+    n += 64;
+  }
+  b.blake2b_bytes_per_s = n * static_cast<double>(buf.size()) / Seconds(start);
+  const crypto::KeyPair kp = crypto::GenerateKeyPair();
+  crypto::Hash msg = crypto::Blake2b256("m");
+  start = Clock::now();
+  n = 0;
+  crypto::Signature sig{};
+  while (Seconds(start) < 1.0) {
+    for (int i = 0; i < 64; ++i) sig = crypto::Sign(crypto::AsView(msg), kp.secret_key);
+    n += 64;
+  }
+  b.signs_per_s = n / Seconds(start);
+  start = Clock::now();
+  n = 0;
+  while (Seconds(start) < 1.0) {
+    for (int i = 0; i < 64; ++i) crypto::Verify(crypto::AsView(msg), sig, kp.public_key);
+    n += 64;
+  }
+  b.verifies_per_s = n / Seconds(start);
+  return b;
+}
+
+struct Workload {
+  const char* name;
+  size_t block_size;
+  uint64_t blocks;
+  size_t batch;
+};
+
+// Seconds the crypto alone needs: every byte hashed once as a leaf (parents are 64-byte
+// inputs, counted as one more hash of 64 bytes per block) and one signature per append.
+double AppendBound(const Workload& w, const Bounds& b) {
+  const double bytes = static_cast<double>(w.blocks) * (w.block_size + 2 * 64);
+  return bytes / b.blake2b_bytes_per_s + static_cast<double>(w.blocks / w.batch) / b.signs_per_s;
+}
+
+void Report(const char* what, const Workload& w, double seconds, double bound) {
+  const double mb = static_cast<double>(w.blocks) * w.block_size / (1 << 20);
+  std::printf("%-8s %-24s %9.1f MB/s %10.0f blocks/s %7.1f%% of bound\n", what, w.name, mb / seconds,
+              w.blocks / seconds, 100.0 * bound / seconds);
+}
+
+std::string Block(size_t size, uint64_t i) {
+  std::string s(size, static_cast<char>('a' + i % 26));
+  std::memcpy(s.data(), &i, std::min(size, sizeof(i)));
+  return s;
+}
+
+// Appends the workload; with `durable_each` every append is committed (fsynced) before the
+// next, else one commit at the end. Leaves the feed in `dir`.
+double RunAppend(const std::string& dir, const Workload& w, bool durable_each, double* commit_seconds = nullptr) {
+  env::FileSystem* fs = env::DefaultFileSystem();
+  (void)fs->RemoveAll(dir);
+  FeedOptions options;
+  options.auto_flush = durable_each;
+  auto feed = Feed::Create(fs, dir, crypto::GenerateKeyPair(), options).value();
+  std::vector<std::string> blocks;
+  for (size_t i = 0; i < w.batch; ++i) blocks.push_back(Block(w.block_size, i));
+  std::vector<std::string_view> views(blocks.begin(), blocks.end());
+  const auto start = Clock::now();
+  for (uint64_t done = 0; done < w.blocks; done += w.batch) {
+    if (!feed->AppendBatch(views).ok()) std::abort();
+  }
+  const auto commit = Clock::now();
+  if (!feed->Flush().ok()) std::abort();
+  if (commit_seconds != nullptr) *commit_seconds = Seconds(commit);
+  return Seconds(start);
+}
+
+// The reader path: blocks arriving in order with the proofs a writer sends for the reader's
+// digests, verified and stored. Proofs are made up front so only the reader is timed.
+double RunVerify(const std::string& src, const std::string& dir, const Workload& w, uint64_t* signatures) {
+  env::FileSystem* fs = env::DefaultFileSystem();
+  auto writer = Feed::Open(fs, src).value();
+  (void)fs->RemoveAll(dir);
+  FeedOptions options;
+  options.auto_flush = false;
+  auto reader = Feed::OpenOrCreateReplica(fs, dir, writer->key(), options).value();
+  // A shadow replica in memory answers "what digest would the reader send" in order.
+  auto shadow = Feed::OpenOrCreateReplica(fs, dir + ".shadow", writer->key(), options).value();
+  std::vector<std::pair<std::string, Proof>> arriving;
+  RemoteTree remote;
+  *signatures = 0;
+  for (uint64_t i = 0; i < w.blocks; ++i) {
+    Proof proof = writer->ProofFor(i, shadow->Digest(i), false, &remote).value();
+    std::string data = writer->Get(i).value();
+    if (!shadow->Put(i, data, proof).ok()) std::abort();
+    *signatures += proof.signature.has_value();
+    arriving.emplace_back(std::move(data), std::move(proof));
+  }
+  (void)fs->RemoveAll(dir + ".shadow");
+  const auto start = Clock::now();
+  for (uint64_t i = 0; i < w.blocks; ++i) {
+    if (!reader->Put(i, arriving[i].first, arriving[i].second).ok()) std::abort();
+  }
+  if (!reader->Flush().ok()) std::abort();
+  return Seconds(start);
+}
+
+}  // namespace
+}  // namespace evermirror::hypercore
+
+int main(int argc, char** argv) {
+  using namespace evermirror::hypercore;
+  std::string dir = "/tmp/evermirror-feed-bench";
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) dir = argv[++i];
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+  }
+  const uint64_t scale = quick ? 10 : 1;
+  const Bounds b = MeasureBounds();
+  std::printf("bound    blake2b %.0f MB/s, ed25519 %.0f signs/s, %.0f verifies/s\n",
+              b.blake2b_bytes_per_s / (1 << 20), b.signs_per_s, b.verifies_per_s);
+  const Workload workloads[] = {
+      {"64KiB x1600 single", 64 * 1024, 1600 / scale, 1},
+      {"64KiB x1600 batch16", 64 * 1024, 1600 / scale, 16},
+      {"1KiB x20000 single", 1024, 20000 / scale, 1},
+      {"1KiB x100000 batch100", 1024, 100000 / scale, 100},
+  };
+  const char* only = std::getenv("FEED_BENCH_ONLY");
+  for (const Workload& w : workloads) {
+    if (only != nullptr && std::strstr(w.name, only) == nullptr) continue;
+    double commit = 0;
+    const double t = RunAppend(dir + "/feed", w, /*durable_each=*/false, &commit);
+    Report("append", w, t, AppendBound(w, b));
+    std::printf("         (of which %.0f ms is the final commit's fsync)\n", commit * 1000);
+  }
+  for (const Workload& w : workloads) {
+    if (w.batch == 1 && w.block_size == 1024 && !quick) continue;  // fsync-bound; one small run suffices
+    Workload small = w;
+    small.blocks = std::min<uint64_t>(w.blocks, 2000 / scale) / w.batch * w.batch;
+    const double t = RunAppend(dir + "/feed", small, /*durable_each=*/true);
+    Report("durable", small, t, AppendBound(small, b));
+  }
+  for (const Workload& w : {workloads[0], workloads[3]}) {
+    RunAppend(dir + "/src", w, false);
+    uint64_t signatures = 0;
+    const double t = RunVerify(dir + "/src", dir + "/replica", w, &signatures);
+    const double bound = static_cast<double>(w.blocks) * (w.block_size + 2 * 64) / b.blake2b_bytes_per_s +
+                         static_cast<double>(signatures) / b.verifies_per_s;
+    Report("verify", w, t, bound);
+  }
+  (void)evermirror::env::DefaultFileSystem()->RemoveAll(dir);
+  return 0;
+}
