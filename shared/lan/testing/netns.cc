@@ -153,7 +153,7 @@ absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::Create(const std::string& lo
     if (absl::Now() > deadline) return absl::InternalError("peer namespace holder did not start");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  auto peer = std::unique_ptr<VethPeer>(new VethPeer(std::move(holder)));
+  auto peer = std::unique_ptr<VethPeer>(new VethPeer(std::move(holder), local_if));
   EM_RETURN_IF_ERROR(Shell(absl::StrCat("ip link add ", local_if, " type veth peer name ", peer_if, " netns ",
                                         peer->holder_pid(), " && ip addr add ", local_cidr, " dev ", local_if,
                                         " && ip link set ", local_if, " up multicast on && ip route add 224.0.0.0/4 dev ",
@@ -173,6 +173,11 @@ absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::Create(const std::string& lo
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return peer;
+}
+
+VethPeer::~VethPeer() {
+  (void)Shell(absl::StrCat("ip link del ", local_if_));
+  holder_->Kill();
 }
 
 absl::StatusOr<std::string> VethPeer::ShellInPeer(const std::string& command) const {

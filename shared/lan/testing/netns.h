@@ -70,10 +70,14 @@ class VethPeer {
   pid_t holder_pid() const { return holder_->pid(); }
   // Runs a shell command inside the peer namespace.
   absl::StatusOr<std::string> ShellInPeer(const std::string& command) const;
+  // Deletes the pair (so its names can be reused at once) and ends the peer namespace.
+  ~VethPeer();
 
  private:
-  explicit VethPeer(std::unique_ptr<Subprocess> holder) : holder_(std::move(holder)) {}
+  VethPeer(std::unique_ptr<Subprocess> holder, std::string local_if)
+      : holder_(std::move(holder)), local_if_(std::move(local_if)) {}
   std::unique_ptr<Subprocess> holder_;
+  std::string local_if_;
 };
 
 // Runs `fn` on a new thread that first joins the network namespace of process `pid`; sockets it
