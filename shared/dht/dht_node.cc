@@ -65,7 +65,8 @@ void DhtNode::Start() {
     started_ = true;
     for (const Contact& c : restored_) PingLocked(c.endpoint, c.id);
     BootstrapLocked(options_.bootstrap);
-    ScheduleLocked(options_.maintenance_interval, [this] { MaintainLocked(); });
+    // The table is thin at start: the first tick comes at the quicker thin-table period.
+    ScheduleLocked(std::min(options_.bootstrap_retry, options_.maintenance_interval), [this] { MaintainLocked(); });
   });
 }
 
@@ -226,6 +227,9 @@ void DhtNode::MaintainLocked() {
     for (const Contact& c : restored_) seeds.push_back(c.endpoint);
     BootstrapLocked(seeds);
   } else {
+    // A thin table (we joined a small or young network) fills up as others join: look up our
+    // own id again rather than wait for the 15-minute bucket refresh.
+    if (table_.size() < options_.k) BootstrapLocked({});
     std::vector<int> stale = table_.StaleBuckets(now, options_.bucket_refresh);
     // The deepest buckets first: they hold our neighbourhood, where announces land.
     std::reverse(stale.begin(), stale.end());
@@ -235,7 +239,7 @@ void DhtNode::MaintainLocked() {
     }
     for (const Contact& c : table_.NodesToPing(now, options_.max_pings_per_tick)) PingLocked(c.endpoint, c.id);
   }
-  const absl::Duration next = table_.size() == 0 ? std::min(options_.bootstrap_retry, options_.maintenance_interval)
+  const absl::Duration next = table_.size() < options_.k ? std::min(options_.bootstrap_retry, options_.maintenance_interval)
                                                  : options_.maintenance_interval;
   ScheduleLocked(next, [this] { MaintainLocked(); });
 }

@@ -2,6 +2,11 @@
 #include "shared/dht/dht_node.h"
 
 namespace evermirror::dht {
+namespace {
+
+constexpr size_t kMaxVerifyingPings = 64;
+
+}  // namespace
 
 void DhtNode::HandleDatagramLocked(const Endpoint& from, std::string_view datagram) {
   stats_.bytes_in += datagram.size();
@@ -97,7 +102,8 @@ void DhtNode::NoteQuerierLocked(const Contact& querier) {
   // An unknown querier enters the table only after answering our ping, so a spoofed source
   // address cannot plant itself in the table.
   if (!table_.HasRoomFor(querier.id) || table_.Contains(querier.id)) return;
-  if (!verifying_.insert(querier.endpoint).second) return;
+  // Bounded, so a flood of queries from many (spoofed) addresses cannot make us ping them all.
+  if (verifying_.size() >= kMaxVerifyingPings || !verifying_.insert(querier.endpoint).second) return;
   Query q;
   q.method = Method::kPing;
   const Endpoint endpoint = querier.endpoint;

@@ -24,7 +24,7 @@ struct DhtOptions {
   absl::Duration maintenance_interval = absl::Minutes(1);   // peer expiry, pings, bucket refresh checks
   absl::Duration bucket_refresh = absl::Minutes(15);        // a bucket unchanged this long is refreshed
   absl::Duration good_window = absl::Minutes(15);           // activity that keeps a node good
-  absl::Duration bootstrap_retry = absl::Seconds(30);       // retry while the table is empty
+  absl::Duration bootstrap_retry = absl::Seconds(15);       // self-lookup period while table < k nodes
   size_t max_pings_per_tick = 8;                            // questionable nodes pinged per tick
   size_t max_refreshes_per_tick = 4;                        // bucket refresh lookups per tick
   absl::Duration token_rotation = absl::Minutes(5);         // tokens live 1-2 of these

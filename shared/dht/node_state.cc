@@ -1,7 +1,6 @@
 #include "shared/dht/node_state.h"
 
 #include "absl/strings/str_cat.h"
-#include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
 #include "shared/dht/bencode.h"
 #include "shared/dht/krpc.h"
@@ -42,9 +41,11 @@ absl::Status SaveNodeState(env::FileSystem& fs, const std::string& path, const N
 }
 
 absl::StatusOr<NodeState> LoadNodeState(env::FileSystem& fs, const std::string& path) {
-  EM_ASSIGN_OR_RETURN(std::string bytes,
-                      env::ReadFile(fs, path, 1024 + kMaxSavedContacts * kCompactNodeSize));
-  return ParseNodeState(bytes);
+  absl::StatusOr<std::string> bytes = env::ReadFile(fs, path, 1024 + kMaxSavedContacts * kCompactNodeSize);
+  // Too large for any state we write: a foreign or corrupt file, not a caller's mistake.
+  if (absl::IsInvalidArgument(bytes.status())) return absl::DataLossError(bytes.status().message());
+  if (!bytes.ok()) return bytes.status();
+  return ParseNodeState(*bytes);
 }
 
 }  // namespace evermirror::dht

@@ -37,6 +37,8 @@ TEST(NodeStateTest, MissingIsNotFoundAndCorruptIsDataLoss) {
     fs.SetContents("/state", bad);
     EXPECT_TRUE(absl::IsDataLoss(LoadNodeState(fs, "/state").status())) << bad;
   }
+  fs.SetContents("/state", std::string(1 << 20, 'x'));
+  EXPECT_TRUE(absl::IsDataLoss(LoadNodeState(fs, "/state").status()));
 }
 
 TEST(NodeStateTest, KeepsAtMostMaxContacts) {

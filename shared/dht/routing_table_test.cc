@@ -82,12 +82,11 @@ TEST_F(RoutingTableTest, BadNodeWithoutReplacementGivesWayToNewResponder) {
     far.push_back(Make(0));
     table_.OnResponse(far.back(), now_);
   }
-  Make(40);  // keep ports unique
   table_.OnResponse(Make(40), now_);  // splits, so bucket 0 can no longer split
   table_.OnTimeout(far[0]);
   table_.OnTimeout(far[0]);
   EXPECT_TRUE(table_.Contains(far[0].id));  // bad but kept while nothing better exists
-  EXPECT_EQ(table_.Closest(far[0].id, 1)[0].id == far[0].id, false);  // bad nodes are never handed out
+  EXPECT_NE(table_.Closest(far[0].id, 1)[0].id, far[0].id);  // bad nodes are never handed out
   const Contact fresh = Make(0);
   EXPECT_EQ(table_.OnResponse(fresh, now_), RoutingTable::AddResult::kAdded);
   EXPECT_FALSE(table_.Contains(far[0].id));

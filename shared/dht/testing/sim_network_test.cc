@@ -106,6 +106,16 @@ TEST_F(SwarmTest, TimeFromJoinToFirstPeerCandidateInTwentyNodeNetwork) {
               absl::ToDoubleMilliseconds(first - joined));
 }
 
+TEST_F(SwarmTest, NodesJoiningAtOnceFillThinTablesWithoutWaitingForRefresh) {
+  net_ = std::make_unique<SimNetwork>(&clock_, &scheduler_, SimNetworkOptions{});
+  net_->AddNode(DhtOptions())->Start();
+  DhtOptions o;
+  o.bootstrap = {net_->endpoint(0)};
+  for (int i = 1; i < 20; ++i) net_->AddNode(o)->Start();  // all in the same instant
+  scheduler_.AdvanceBy(absl::Seconds(40));  // well before the 15-minute bucket refresh
+  for (size_t i = 0; i < net_->size(); ++i) EXPECT_GE(net_->node(i)->stats().table_size, 8u) << "node " << i;
+}
+
 TEST_F(SwarmTest, ReannouncesEveryTenToFifteenMinutesUntilUnannounced) {
   Build(12, 0.0, 4);
   DhtNode* node = net_->node(3);
