@@ -92,6 +92,12 @@ void ServiceConfig::LoadOrExit(int argc, char** argv) {
     std::exit(2);
   }
   log::Info("config_loaded").Kv("file", loader_.config_path().empty() ? "(none)" : loader_.config_path());
+  if (!log::Enabled(log::Level::kDebug)) return;
+  for (const Section* section : loader_.sections()) {
+    for (const auto& option : section->options()) {
+      log::Debug("config_value").Kv("key", absl::StrCat(section->name(), ".", option->key())).Kv("value", option->CurrentText());
+    }
+  }
 }
 
 }  // namespace evermirror::config

@@ -66,7 +66,8 @@ class ServiceConfig {
   std::string HelpText() const { return loader_.HelpText(); }
 
   // For main(): Load() from argv, the process environment and the real file system. Prints
-  // --help to stdout and exits 0; prints errors to stderr and exits 2; logs config_loaded.
+  // --help to stdout and exits 0; prints errors to stderr and exits 2; logs config_loaded,
+  // and at level debug every option's effective value (config_value key=... value=...).
   void LoadOrExit(int argc, char** argv);
 
  private:

@@ -87,7 +87,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
     builder.AddListeningPort(targets[i], grpc::InsecureServerCredentials(), &ports[i]);
   }
   for (const ServiceEntry& entry : services) builder.RegisterService(entry.service);
-  if (metrics != nullptr) builder.experimental().SetInterceptorCreators(MakeServerMetricsInterceptors(metrics, clock));
+  if (metrics != nullptr) {
+    std::vector<std::string> names;
+    for (const ServiceEntry& entry : services) names.push_back(entry.name);
+    builder.experimental().SetInterceptorCreators(MakeServerMetricsInterceptors(metrics, clock, names));
+  }
   TakeLastGrpcOsError();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   for (size_t i = 0; server != nullptr && i < targets.size(); ++i) {

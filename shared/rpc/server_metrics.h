@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "grpcpp/support/server_interceptor.h"
@@ -15,9 +16,12 @@ namespace evermirror::rpc {
 
 // Interceptor factories for ServerBuilder::experimental().SetInterceptorCreators(). Calls are
 // recorded when their status is sent (a call whose client vanished before that is not
-// counted). `metrics` and `clock` must outlive the server. Thread-safe.
+// counted). Methods of `services` (full proto names, looked up in the generated descriptor
+// pool), of health and of reflection keep their name; any other method name a client sends
+// is recorded as "unknown", so clients cannot grow the label set. `metrics` and `clock` must
+// outlive the server. Thread-safe.
 std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> MakeServerMetricsInterceptors(
-    metrics::Registry* metrics, env::Clock* clock);
+    metrics::Registry* metrics, env::Clock* clock, const std::vector<std::string>& services);
 
 // "OK", "NOT_FOUND", ... as in google.rpc.Code.
 const char* GrpcCodeName(int code);

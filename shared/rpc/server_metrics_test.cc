@@ -1,6 +1,8 @@
 #include "shared/rpc/server_metrics.h"
 
 #include "gmock/gmock.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "shared/env/testing/sim_clock.h"
@@ -15,6 +17,7 @@ using ::evermirror::testing::v1::EchoRequest;
 using ::evermirror::testing::v1::EchoResponse;
 using ::evermirror::testing::v1::EchoService;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(ServerMetricsTest, CountsAndTimesEveryRpcByMethodAndCode) {
   metrics::Registry registry("testing");
@@ -30,6 +33,16 @@ TEST(ServerMetricsTest, CountsAndTimesEveryRpcByMethodAndCode) {
     EchoResponse response;
     stub->Echo(&context, request, &response);
   }
+  // A method the server does not have is counted under "unknown", whatever its name.
+  grpc::GenericStub generic(*MakeChannel((*server)->addresses()[0]));
+  for (const char* bogus : {"/no.Such/Method", "/another.Bogus/Name"}) {
+    grpc::ClientContext context;
+    absl::Notification done;
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    generic.UnaryCall(&context, bogus, grpc::StubOptions(), &request, &response, [&](grpc::Status) { done.Notify(); });
+    done.WaitForNotification();
+  }
   (*server)->Shutdown(absl::Seconds(5));  // every status has been sent
 
   const std::string text = registry.ExpositionText();
@@ -41,6 +54,9 @@ TEST(ServerMetricsTest, CountsAndTimesEveryRpcByMethodAndCode) {
                               "\"evermirror.testing.v1.EchoService/Echo\"} 3"));
   EXPECT_THAT(text, HasSubstr("evermirror_testing_grpc_server_handling_seconds_bucket{method="
                               "\"evermirror.testing.v1.EchoService/Echo\",le=\"0.0005\"} 3"));
+  EXPECT_THAT(text, HasSubstr("evermirror_testing_grpc_server_handled_total{code=\"UNIMPLEMENTED\",method="
+                              "\"unknown\"} 2"));
+  EXPECT_THAT(text, Not(HasSubstr("no.Such")));
 }
 
 TEST(ServerMetricsTest, CodeNamesFollowGoogleRpcCode) {
