@@ -29,10 +29,18 @@ std::string TypeText(const Option& option) {
 }
 
 std::string DefaultText(const Option& option) {
-  return option.default_text().empty() ? "(empty)" : option.default_text();
+  return option.default_text().empty() ? "empty" : option.default_text();
 }
 
-std::string Cell(std::string_view text) { return absl::StrReplaceAll(ToAbsl(text), {{"|", "\\|"}, {"\n", " "}}); }
+std::string Cell(std::string_view text) {
+  return absl::StrReplaceAll(ToAbsl(text), {{"|", "\\|"}, {"\n", " "}, {"<", "&lt;"}, {">", "&gt;"}});
+}
+
+// A default as a table cell: the value in code font, or "(empty)" in plain text.
+std::string DefaultCell(const Option& option) {
+  if (option.default_text().empty()) return "(empty)";
+  return absl::StrCat("`", Cell(option.default_text()), "`");
+}
 
 }  // namespace
 
@@ -61,8 +69,8 @@ std::string SectionMarkdown(const Section& section) {
   absl::StrAppend(&out, "| Key | Type | Default | Environment variable | Description |\n");
   absl::StrAppend(&out, "|---|---|---|---|---|\n");
   for (const auto& option : section.options()) {
-    absl::StrAppend(&out, "| `", option->key(), "` | ", Cell(TypeText(*option)), " | `", Cell(DefaultText(*option)),
-                    "` | `", section.EnvName(option->key()), "` | ", Cell(option->help()), " |\n");
+    absl::StrAppend(&out, "| `", option->key(), "` | ", Cell(TypeText(*option)), " | ", DefaultCell(*option), " | `",
+                    section.EnvName(option->key()), "` | ", Cell(option->help()), " |\n");
   }
   return out;
 }

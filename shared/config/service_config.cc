@@ -10,10 +10,14 @@
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
+#include "shared/config/docs.h"
 #include "shared/env/posix_file_system.h"
 
 namespace evermirror::config {
 namespace {
+
+constexpr char kBoxDescription[] = "Settings every service on the box shares.";
+constexpr char kLogDescription[] = "Structured logs on stderr, one line per event.";
 
 bool IsNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
@@ -51,11 +55,23 @@ absl::Status ConfigureLogging(const LogOptions& options, std::string_view servic
   return absl::OkStatus();
 }
 
+std::string GenerateBoxMarkdown(const std::vector<const ServiceConfig*>& services) {
+  BoxOptions box;
+  LogOptions log;
+  Section box_section("box", kBoxDescription);
+  Section log_section("log", kLogDescription);
+  DeclareBoxOptions(box_section, &box);
+  DeclareLogOptions(log_section, &log);
+  std::vector<const Section*> sections = {&box_section, &log_section};
+  for (const ServiceConfig* service : services) sections.push_back(service->loader().sections().front());
+  return GenerateMarkdown(sections);
+}
+
 ServiceConfig::ServiceConfig(std::string service, std::string description)
     : service_(service), loader_(absl::StrCat("evermirror-", service)) {
   own_ = &loader_.AddSection(service, std::move(description));
-  DeclareBoxOptions(loader_.AddSection("box", "Settings every service on the box shares."), &box_);
-  DeclareLogOptions(loader_.AddSection("log", "Structured logs on stderr, one line per event."), &log_);
+  DeclareBoxOptions(loader_.AddSection("box", kBoxDescription), &box_);
+  DeclareLogOptions(loader_.AddSection("log", kLogDescription), &log_);
   for (std::string_view other : kServiceSections) {
     if (other != service) loader_.AllowSection(std::string(other));
   }

@@ -43,6 +43,12 @@ void DeclareLogOptions(Section& section, LogOptions* options);
 // InvalidArgument for an unknown level or format (cannot happen after loading through the schema).
 absl::Status ConfigureLogging(const LogOptions& options, std::string_view service);
 
+class ServiceConfig;
+
+// The whole docs/configuration.md for the box: [box] and [log] once, then the own section of
+// each of `services` in the given order (each built with its options declared).
+std::string GenerateBoxMarkdown(const std::vector<const ServiceConfig*>& services);
+
 // Not thread-safe: use from main before starting threads.
 class ServiceConfig {
  public:

@@ -57,6 +57,27 @@ TEST(ServiceConfigTest, OwnSectionIsPrimaryAndOthersAreDocumented) {
   EXPECT_THAT(config.HelpText(), HasSubstr("--log.format=kv|json"));
 }
 
+TEST(ServiceConfigTest, BoxMarkdownHasSharedSectionsOnceThenEachService) {
+  int peers = 8;
+  bool seed = true;
+  ServiceConfig replicator("replicator", "Feed storage and replication.");
+  replicator.section().Int("max_peers", &peers, 1, 100, "Peers per feed.");
+  ServiceConfig gateway("gateway", "Sites over HTTP.");
+  gateway.section().Bool("seed", &seed, "Whatever.");
+  const std::string md = GenerateBoxMarkdown({&replicator, &gateway});
+  const size_t box = md.find("## `[box]`");
+  const size_t log = md.find("## `[log]`");
+  const size_t rep = md.find("## `[replicator]`");
+  const size_t gw = md.find("## `[gateway]`");
+  ASSERT_NE(gw, std::string::npos);
+  EXPECT_LT(box, log);
+  EXPECT_LT(log, rep);
+  EXPECT_LT(rep, gw);
+  EXPECT_EQ(md.find("## `[box]`", box + 1), std::string::npos);
+  EXPECT_THAT(md, HasSubstr("| `max_peers` | integer (1..100) | `8` | `EVERMIRROR_REPLICATOR_MAX_PEERS` |"));
+  EXPECT_THAT(md, HasSubstr("| `level` | one of debug\\|info\\|warn\\|error | `info` | `EVERMIRROR_LOG_LEVEL` |"));
+}
+
 TEST(ServiceConfigDeathTest, LoadOrExitExitsWithStatus2OnBadConfiguration) {
   ServiceConfig config("gateway", "HTTP.");
   std::vector<std::string> storage = {"evermirror-gateway", "--log.level=chatty"};

@@ -1,5 +1,6 @@
 #include "shared/rpc/server.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -42,6 +43,32 @@ void ConfigureBuilder(grpc::ServerBuilder& builder, const ServerOptions& options
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
 }
 
+std::vector<std::string> ListenTargets(const ServerOptions& options) {
+  std::vector<std::string> targets;
+  if (!options.listen_address.empty()) targets.push_back(options.listen_address);
+  if (!options.unix_socket.empty()) targets.push_back(absl::StrCat("unix:", options.unix_socket));
+  return targets;
+}
+
+absl::Status BindError(const std::vector<std::string>& targets) {
+  std::string reason = TakeLastGrpcOsError();
+  if (reason.empty()) reason = "address in use, missing directory or not permitted?";
+  return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", absl::StrJoin(targets, " and "), ": ", reason));
+}
+
+// The targets with TCP ports as bound; *tcp_port gets the TCP one (0 if none).
+std::vector<std::string> BoundAddresses(const std::vector<std::string>& targets, const std::vector<int>& ports,
+                                        int* tcp_port) {
+  std::vector<std::string> addresses;
+  *tcp_port = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    config::Address address = *config::ParseAddress(targets[i]);  // validated before
+    if (address.kind == config::Address::Kind::kTcp) address.port = *tcp_port = ports[i];
+    addresses.push_back(address.ToString());
+  }
+  return addresses;
+}
+
 }  // namespace
 
 absl::Status ServerOptions::Validate() const {
@@ -79,39 +106,26 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   InitGrpc();
   grpc::ServerBuilder builder;
   ConfigureBuilder(builder, options);
-  std::vector<std::string> targets;
-  if (!options.listen_address.empty()) targets.push_back(options.listen_address);
-  if (!options.unix_socket.empty()) targets.push_back(absl::StrCat("unix:", options.unix_socket));
+  const std::vector<std::string> targets = ListenTargets(options);
   std::vector<int> ports(targets.size(), 0);
   for (size_t i = 0; i < targets.size(); ++i) {
     builder.AddListeningPort(targets[i], grpc::InsecureServerCredentials(), &ports[i]);
   }
-  for (const ServiceEntry& entry : services) builder.RegisterService(entry.service);
+  std::vector<std::string> names;
+  for (const ServiceEntry& entry : services) {
+    builder.RegisterService(entry.service);
+    names.push_back(entry.name);
+  }
   if (metrics != nullptr) {
-    std::vector<std::string> names;
-    for (const ServiceEntry& entry : services) names.push_back(entry.name);
     builder.experimental().SetInterceptorCreators(MakeServerMetricsInterceptors(metrics, clock, names));
   }
   TakeLastGrpcOsError();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  for (size_t i = 0; server != nullptr && i < targets.size(); ++i) {
-    if (ports[i] == 0) server = nullptr;  // gRPC reports a failed bind as port 0
-  }
-  if (server == nullptr) {
-    std::string reason = TakeLastGrpcOsError();
-    if (reason.empty()) reason = "address in use, missing directory or not permitted?";
-    return absl::UnavailableError(absl::StrCat("cannot serve gRPC on ", absl::StrJoin(targets, " and "), ": ", reason));
-  }
-  std::vector<std::string> addresses;
+  // gRPC reports a failed bind as port 0 (and may still have started on the other address).
+  if (server == nullptr || std::count(ports.begin(), ports.end(), 0) > 0) return BindError(targets);
   int tcp_port = 0;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    config::Address address = *config::ParseAddress(targets[i]);
-    if (address.kind == config::Address::Kind::kTcp) {
-      address.port = tcp_port = ports[i];
-    }
-    addresses.push_back(address.ToString());
-  }
-  for (const ServiceEntry& entry : services) server->GetHealthCheckService()->SetServingStatus(entry.name, true);
+  std::vector<std::string> addresses = BoundAddresses(targets, ports, &tcp_port);
+  for (const std::string& name : names) server->GetHealthCheckService()->SetServingStatus(name, true);
   log::Info("grpc_server_started").Kv("addresses", absl::StrJoin(addresses, ","));
   return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), tcp_port, std::move(addresses)));
 }

@@ -34,34 +34,30 @@ absl::Status Step(grpc::CompletionQueue& cq, std::string_view what) {
   return absl::OkStatus();
 }
 
-// One request/response exchange on the reflection stream: request field `field` = `value`.
-absl::StatusOr<std::string> Exchange(const std::shared_ptr<grpc::Channel>& channel, std::string_view field,
-                                     std::string_view value, absl::Duration timeout) {
-  EM_ASSIGN_OR_RETURN(const pb::Descriptor* request_type, Type("ServerReflectionRequest"));
-  pb::DynamicMessageFactory factory;
-  std::unique_ptr<pb::Message> request(factory.GetPrototype(request_type)->New());
-  request->GetReflection()->SetString(request.get(), request_type->FindFieldByName(std::string(field)), std::string(value));
-  grpc::Slice slice(request->SerializeAsString());
-  grpc::ByteBuffer out(&slice, 1);
-  grpc::ByteBuffer in;
+// Runs one request/response exchange on a new ServerReflectionInfo stream.
+absl::StatusOr<grpc::ByteBuffer> Call(const std::shared_ptr<grpc::Channel>& channel, grpc::ByteBuffer request,
+                                      absl::Duration timeout) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
   grpc::CompletionQueue cq;
   grpc::GenericStub stub(channel);
   std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(&context, kMethod, &cq);
-  grpc::Status status;
-  absl::Status step;
+  grpc::ByteBuffer response;
   call->StartCall(nullptr);
-  if (step = Step(cq, "start"); step.ok()) {
-    call->Write(out, nullptr);
-    if (step = Step(cq, "write"); step.ok()) {
-      call->Read(&in, nullptr);
-      if (step = Step(cq, "read"); step.ok()) {
-        call->WritesDone(nullptr);
-        step = Step(cq, "writes done");
-      }
-    }
+  absl::Status step = Step(cq, "start");
+  if (step.ok()) {
+    call->Write(request, nullptr);
+    step = Step(cq, "write");
   }
+  if (step.ok()) {
+    call->Read(&response, nullptr);
+    step = Step(cq, "read");
+  }
+  if (step.ok()) {
+    call->WritesDone(nullptr);
+    step = Step(cq, "writes done");
+  }
+  grpc::Status status;
   call->Finish(&status, nullptr);
   void* tag;
   bool ok;
@@ -71,6 +67,18 @@ absl::StatusOr<std::string> Exchange(const std::shared_ptr<grpc::Channel>& chann
   }
   EM_RETURN_IF_ERROR(FromGrpcStatus(status));
   EM_RETURN_IF_ERROR(step);
+  return response;
+}
+
+// Sends a ServerReflectionRequest with `field` = `value`; returns the serialized response.
+absl::StatusOr<std::string> Exchange(const std::shared_ptr<grpc::Channel>& channel, std::string_view field,
+                                     std::string_view value, absl::Duration timeout) {
+  EM_ASSIGN_OR_RETURN(const pb::Descriptor* request_type, Type("ServerReflectionRequest"));
+  pb::DynamicMessageFactory factory;
+  std::unique_ptr<pb::Message> request(factory.GetPrototype(request_type)->New());
+  request->GetReflection()->SetString(request.get(), request_type->FindFieldByName(std::string(field)), std::string(value));
+  grpc::Slice slice(request->SerializeAsString());
+  EM_ASSIGN_OR_RETURN(grpc::ByteBuffer in, Call(channel, grpc::ByteBuffer(&slice, 1), timeout));
   std::vector<grpc::Slice> slices;
   if (!in.Dump(&slices).ok()) return absl::InternalError("unreadable reflection response");
   std::string bytes;
