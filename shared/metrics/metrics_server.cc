@@ -1,5 +1,7 @@
 #include "shared/metrics/metrics_server.h"
 
+#include <arpa/inet.h>
+
 #include <exception>
 
 #include "absl/strings/ascii.h"
@@ -11,21 +13,18 @@
 namespace evermirror::metrics {
 namespace {
 
-// civetweb's listening_ports syntax: "ip:port" or "[ipv6]:port", numeric hosts only.
+// civetweb's listening_ports takes numeric IPv4 only: Debian's build refuses IPv6 and
+// does not resolve names.
 absl::StatusOr<config::Address> NumericAddress(const config::Address& address) {
   if (address.kind != config::Address::Kind::kTcp) {
     return absl::InvalidArgumentError(absl::StrCat("metrics address ", address.ToString(), ": must be ip:port"));
   }
-  std::string host = address.host;
-  if (absl::AsciiStrToLower(host) == "localhost") host = "127.0.0.1";
   config::Address numeric = address;
-  numeric.host = host;
-  const bool ipv6 = host.find(':') != std::string::npos;
-  for (char c : host) {
-    if (!ipv6 && !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("metrics address ", address.ToString(), ": use a numeric IP (e.g. 127.0.0.1 or 0.0.0.0)"));
-    }
+  if (absl::AsciiStrToLower(numeric.host) == "localhost") numeric.host = "127.0.0.1";
+  in_addr v4;
+  if (inet_pton(AF_INET, numeric.host.c_str(), &v4) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics address ", address.ToString(),
+                                                   ": use a numeric IPv4 address (127.0.0.1, 0.0.0.0)"));
   }
   return numeric;
 }

@@ -17,8 +17,9 @@ class Exposer;
 namespace evermirror::metrics {
 
 struct MetricsServerOptions {
-  // "ip:port" to serve /metrics on; port 0 picks a free port; empty turns the server off.
-  // Host names other than "localhost" are refused (civetweb binds numeric addresses only).
+  // "ip:port" to serve /metrics on; port 0 picks a free port (port() reports it); empty
+  // turns the server off. IPv4 only: civetweb as packaged binds neither IPv6 nor names
+  // ("localhost" is read as 127.0.0.1).
   std::string listen_address = "127.0.0.1:0";
   int threads = 2;  // concurrent scrapes served (civetweb worker threads)
 };
@@ -26,7 +27,8 @@ struct MetricsServerOptions {
 // Declares `metrics_address` in a service's section, bound to options->listen_address.
 void DeclareMetricsOptions(config::Section& section, MetricsServerOptions* options);
 
-// Thread-safe (immutable once started). The destructor stops serving and joins the threads.
+// Thread-safe (immutable once started). The destructor stops serving and joins the threads;
+// after a scrape that takes up to ~2 s (civetweb's poll interval), so stop it last.
 class MetricsServer {
  public:
   // Starts serving `registry` (which must outlive the server). Errors: InvalidArgument for an

@@ -80,7 +80,7 @@ TEST(MetricsServerTest, StopsServingWhenDestroyed) {
 
 TEST(MetricsServerTest, RejectsAddressesItCannotServe) {
   Registry registry("testing");
-  for (const char* bad : {"", "unix:/tmp/m.sock", "metrics.example:9100", "nonsense"}) {
+  for (const char* bad : {"", "unix:/tmp/m.sock", "metrics.example:9100", "[::1]:0", "nonsense"}) {
     MetricsServerOptions options;
     options.listen_address = bad;
     EXPECT_EQ(MetricsServer::Start(options, registry).status().code(), absl::StatusCode::kInvalidArgument) << bad;
