@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/match.h"
+#include "shared/base/logging.h"
 #include "shared/env/random.h"
 #include "shared/env/testing/sim_scheduler.h"
 #include "shared/lan/dat_lan_discovery.h"
@@ -29,8 +31,12 @@ class NullTransport final : public MdnsTransport {
 void CheckRoundTrip(const DnsMessage& m) {
   for (bool compress : {false, true}) {
     absl::StatusOr<std::string> wire = EncodeDnsMessage(m, compress);
-    // Decoded input always fits the limits, except that compression can only shrink it.
-    if (!wire.ok()) abort();
+    // Every field of a decoded message is within the encoder's limits; only the total size may
+    // not be, as the input may compress better (or into raw rdata we never point into).
+    if (!wire.ok()) {
+      if (absl::StrContains(wire.status().message(), "datagram limit")) continue;
+      abort();
+    }
     absl::StatusOr<DnsMessage> back = DecodeDnsMessage(*wire);
     if (!back.ok() || !(*back == m)) abort();
   }
@@ -56,6 +62,11 @@ void FeedHandlers(const DnsMessage& m, uint16_t port) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  log::Configure(log::Level::kError, log::Format::kKeyValue, "fuzz");
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;

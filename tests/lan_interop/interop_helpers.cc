@@ -80,15 +80,17 @@ std::optional<absl::Time> CandidateLog::WaitFor(const Ipv4Endpoint& endpoint, ab
   return first_.at(endpoint);
 }
 
-bool WaitForLine(const std::string& path, const std::regex& re, absl::Duration timeout, std::smatch* match) {
+std::optional<std::vector<std::string>> WaitForLine(const std::string& path, const std::regex& re,
+                                                    absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     std::istringstream in(testing::ReadFileOrEmpty(path));
-    static thread_local std::string line;  // `match` refers into it
+    std::string line;
+    std::smatch match;
     while (std::getline(in, line)) {
-      if (std::regex_search(line, *match, re)) return true;
+      if (std::regex_search(line, match, re)) return std::vector<std::string>(match.begin(), match.end());
     }
-    if (absl::Now() > deadline) return false;
+    if (absl::Now() > deadline) return std::nullopt;
     absl::SleepFor(absl::Milliseconds(20));
   }
 }

@@ -46,8 +46,9 @@ class CandidateLog {
   std::map<Ipv4Endpoint, absl::Time> first_ ABSL_GUARDED_BY(mu_);
 };
 
-// Polls `path` until a line matches `re` (regex_search); fills `match` from that line.
-bool WaitForLine(const std::string& path, const std::regex& re, absl::Duration timeout, std::smatch* match);
+// Polls `path` until a line matches `re` (regex_search); returns that match's groups (0 = all).
+std::optional<std::vector<std::string>> WaitForLine(const std::string& path, const std::regex& re,
+                                                    absl::Duration timeout);
 
 // True if a TCP connection to `endpoint` succeeds within 5 s.
 bool CanConnect(const Ipv4Endpoint& endpoint);

@@ -83,11 +83,10 @@ class DiscoverySwarmTest : public LanInteropTest {
     o.netns_of = peer_->holder_pid();
     o.output_path = node_out_;
     node_ = *Subprocess::Start(o);
-    std::smatch m;
-    ASSERT_TRUE(WaitForLine(node_out_, std::regex(R"("event":"listening","port":(\d+))"), absl::Seconds(20), &m))
-        << testing::ReadFileOrEmpty(node_out_);
-    node_port_ = static_cast<uint16_t>(std::stoi(m[1]));
-    ASSERT_TRUE(WaitForLine(node_out_, std::regex(R"("event":"joined")"), absl::Seconds(5), &m));
+    auto listening = WaitForLine(node_out_, std::regex(R"("event":"listening","port":(\d+))"), absl::Seconds(20));
+    ASSERT_TRUE(listening) << testing::ReadFileOrEmpty(node_out_);
+    node_port_ = static_cast<uint16_t>(std::stoi((*listening)[1]));
+    ASSERT_TRUE(WaitForLine(node_out_, std::regex(R"("event":"joined")"), absl::Seconds(5)).has_value());
   }
   void TearDown() override {
     if (discovery_) dispatcher_.RemoveHandler(discovery_.get());
@@ -103,11 +102,11 @@ class DiscoverySwarmTest : public LanInteropTest {
     ASSERT_TRUE(found.has_value()) << "evermirror never saw the node peer; node said:\n"
                                    << testing::ReadFileOrEmpty(node_out_);
     run->evermirror_join_to_candidate = *found - joined;
-    std::smatch m;
     const std::regex found_us(absl::StrCat(R"("event":"peer","host":"169.254.78.1","port":)", listener_->port(),
                                            R"(,"ms":(\d+))"));
-    ASSERT_TRUE(WaitForLine(node_out_, found_us, absl::Seconds(20), &m)) << testing::ReadFileOrEmpty(node_out_);
-    run->node_join_to_peer_ms = std::stoi(m[1]);
+    auto line = WaitForLine(node_out_, found_us, absl::Seconds(20));
+    ASSERT_TRUE(line) << testing::ReadFileOrEmpty(node_out_);
+    run->node_join_to_peer_ms = std::stoi((*line)[1]);
     ASSERT_TRUE(listener_->WaitForConnectionFrom(0xA9FE4E02, absl::Seconds(20)))
         << "discovery-swarm did not dial the announced port";
     EXPECT_TRUE(CanConnect(node)) << "the candidate is not the node's listening port";
@@ -165,8 +164,7 @@ class AvahiTest : public LanInteropTest {
     o.netns_of = peer_->holder_pid();
     o.output_path = out_;
     avahi_ = *Subprocess::Start(o);
-    std::smatch m;
-    ASSERT_TRUE(WaitForLine(out_, std::regex("avahi-ready"), absl::Seconds(30), &m)) << testing::ReadFileOrEmpty(out_);
+    ASSERT_TRUE(WaitForLine(out_, std::regex("avahi-ready"), absl::Seconds(30))) << testing::ReadFileOrEmpty(out_);
   }
   void StartResponder() {
     MdnsSocket::Options options;
@@ -205,23 +203,21 @@ class AvahiTest : public LanInteropTest {
 TEST_F(AvahiTest, AvahiBrowseResolvesTheGatewayAndSeesItsGoodbye) {
   ASSERT_NO_FATAL_FAILURE(StartAvahi(""));
   StartResponder();
-  std::smatch m;
   ASSERT_TRUE(WaitForLine(out_, Line('=', "Evermirror Interop", R"(;evermirror-interop\.local;169\.254\.79\.1;8080;"path=/"$)"),
-                          absl::Seconds(30), &m))
+                          absl::Seconds(30)))
       << testing::ReadFileOrEmpty(out_);
   responder_->Stop();
-  ASSERT_TRUE(WaitForLine(out_, Line('-', "Evermirror Interop", "$"), absl::Seconds(10), &m))
+  ASSERT_TRUE(WaitForLine(out_, Line('-', "Evermirror Interop", "$"), absl::Seconds(10)))
       << "no goodbye seen:\n" << testing::ReadFileOrEmpty(out_);
 }
 
 TEST_F(AvahiTest, RenamesWhenAvahiAlreadyPublishesTheName) {
   ASSERT_NO_FATAL_FAILURE(StartAvahi("Evermirror Interop"));
-  std::smatch m;
-  ASSERT_TRUE(WaitForLine(out_, Line('=', "Evermirror Interop", R"(;avahi-peer\.local;)"), absl::Seconds(30), &m))
+  ASSERT_TRUE(WaitForLine(out_, Line('=', "Evermirror Interop", R"(;avahi-peer\.local;)"), absl::Seconds(30)))
       << testing::ReadFileOrEmpty(out_);
   StartResponder();
   ASSERT_TRUE(WaitForLine(out_, Line('=', "Evermirror Interop (2)", R"(;evermirror-interop\.local;169\.254\.79\.1;8080;)"),
-                          absl::Seconds(30), &m))
+                          absl::Seconds(30)))
       << testing::ReadFileOrEmpty(out_);
   EXPECT_EQ(responder_->instance_name(), "Evermirror Interop (2)");
 }
