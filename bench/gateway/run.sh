@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Gateway benchmark: wrk against evermirror-gateway's HTTP layer (in-memory source, 4 KiB
+# file from the cache, 10 MiB file streamed) and against nginx serving the same files from a
+# temp dir, in the same run, 32 connections each; prints req/s, MB/s, p99 and the ratios.
+#   bench/gateway/run.sh [BUILD_DIR] [SECONDS] [--cache-large]
+# Needs: wrk, nginx (apt-get install -y wrk nginx).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${1:-$root/build}"
+secs="${2:-10}"
+shift $(( $# < 2 ? $# : 2 ))  # the rest goes to gateway_bench_server (e.g. --cache-large)
+conns=32
+threads=2
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 2; }
+done
+[ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja >/dev/null
+cmake --build "$build" --target gateway_bench_server >/dev/null
+
+dir="$(mktemp -d /tmp/evermirror-gateway-bench.XXXXXX)"
+mkdir -p "$dir/www" "$dir/nginx"
+gw_pid=""; ng_pid=""
+cleanup() {
+  [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null || true
+  [ -n "$ng_pid" ] && kill "$ng_pid" 2>/dev/null || true
+  exec 3>&- 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# The gateway: stdin held open by fd 3; it prints its port once listening.
+mkfifo "$dir/in" "$dir/out"
+"$build/bench/gateway/gateway_bench_server" --dir "$dir/www" --threads "$threads" "$@" \
+  <"$dir/in" >"$dir/out" 2>"$dir/gateway.log" &
+gw_pid=$!
+exec 3>"$dir/in"
+read -r line <"$dir/out"
+gw_port="$(sed -n 's/^port=\([0-9]*\) .*/\1/p' <<<"$line")"
+key="$(sed -n 's/.* key=\([0-9a-f]*\)$/\1/p' <<<"$line")"
+
+# nginx on a free loopback port, same number of workers, tuned for static files.
+ng_port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+cat >"$dir/nginx/nginx.conf" <<CONF
+worker_processes $threads;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  keepalive_requests 1000000;
+  open_file_cache max=100;
+  client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx;
+  uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
+  server { listen 127.0.0.1:$ng_port; root $dir/www; }
+}
+CONF
+nginx -c "$dir/nginx/nginx.conf" -g 'daemon off;' &
+ng_pid=$!
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$ng_port/4k.bin" && break; sleep 0.1; done
+
+# Both must serve identical bytes before anything is measured.
+for f in 4k.bin 10m.bin; do
+  cmp <(curl -sf "http://127.0.0.1:$gw_port/$key/$f") <(curl -sf "http://127.0.0.1:$ng_port/$f") \
+    || { echo "content mismatch for $f" >&2; exit 1; }
+done
+
+# wrk --latency output -> "req/s MB/s p99_ms"
+measure() {
+  local out rps tps p99
+  out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1")"
+  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+  tps="$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); n=substr(v, 1, length(v)-2);
+              if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n=v/1048576; print n}' <<<"$out")"
+  p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms/,"",v);
+              else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")"
+  echo "$rps $tps $p99"
+}
+
+printf "%-10s %-8s %12s %10s %10s\n" file server "req/s" "MB/s" "p99 ms"
+for f in 4k.bin 10m.bin; do
+  read -r g_rps g_mbs g_p99 <<<"$(measure "http://127.0.0.1:$gw_port/$key/$f")"
+  read -r n_rps n_mbs n_p99 <<<"$(measure "http://127.0.0.1:$ng_port/$f")"
+  printf "%-10s %-8s %12.0f %10.1f %10.2f\n" "$f" gateway "$g_rps" "$g_mbs" "$g_p99"
+  printf "%-10s %-8s %12.0f %10.1f %10.2f\n" "$f" nginx "$n_rps" "$n_mbs" "$n_p99"
+  awk -v a="$g_rps" -v b="$n_rps" -v c="$g_mbs" -v d="$n_mbs" -v f="$f" \
+    'BEGIN { printf "%-10s ratio    %11.2fx %9.2fx   (gateway / nginx; goal >= 0.9x)\n", f, a / b, c / d }'
+done
