@@ -33,6 +33,6 @@ i=0
 until avahi-browse -at >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 200 ] || exit 4; sleep 0.05; done
 echo "avahi-ready"
 if [ -n "$publish" ]; then
-  avahi-publish -s "$publish" _http._tcp 9999 "path=/other" &
+  avahi-publish -s "$publish" _http._tcp 9999 "path=/other" >"$work/publish.log" 2>&1 &
 fi
 exec avahi-browse -rpk _http._tcp
