@@ -14,11 +14,14 @@ threads=2
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 2; }
 done
-[ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja >/dev/null
-cmake --build "$build" --target gateway_bench_server >/dev/null
+if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binary already built
+  [ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja >/dev/null
+  cmake --build "$build" --target gateway_bench_server >/dev/null
+fi
 
 dir="$(mktemp -d /tmp/evermirror-gateway-bench.XXXXXX)"
 mkdir -p "$dir/www" "$dir/nginx"
+chmod 755 "$dir"  # nginx workers run as an unprivileged user
 gw_pid=""; ng_pid=""
 cleanup() {
   [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null || true
@@ -55,7 +58,7 @@ http {
   server { listen 127.0.0.1:$ng_port; root $dir/www; }
 }
 CONF
-nginx -c "$dir/nginx/nginx.conf" -g 'daemon off;' &
+nginx -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" -g 'daemon off;' &
 ng_pid=$!
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$ng_port/4k.bin" && break; sleep 0.1; done
 

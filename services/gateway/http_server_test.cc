@@ -12,6 +12,7 @@
 #include "services/gateway/testing/raw_http_client.h"
 #include "shared/base/hex.h"
 #include "shared/env/testing/sim_clock.h"
+#include "shared/env/testing/sim_scheduler.h"
 
 namespace evermirror::gateway {
 namespace {
@@ -223,6 +224,27 @@ TEST_F(HttpServerTest, SlowlorisHeadIsCutAfterHeaderTimeout) {
   EXPECT_EQ(Metric("evermirror_gateway_rejected_total{reason=\"header_timeout\"}"), 1);
   ASSERT_TRUE(idle_ok.Send(Get("/a.txt")));
   EXPECT_TRUE(idle_ok.Read().has_value());
+}
+
+TEST_F(HttpServerTest, SchedulerRunsTheSweepPeriodically) {
+  options_.header_timeout = absl::Seconds(15);
+  options_.sweep_interval = absl::Seconds(1);
+  Start();
+  server_->Stop();
+  env::SimScheduler scheduler(&clock_);
+  HttpServer server(options_, handler_.get(), metrics_.get(), &clock_, &scheduler);
+  ASSERT_TRUE(server.Start().ok());
+  RawHttpClient slow(server.port());
+  ASSERT_TRUE(slow.Send("GET / HTTP/1.1\r\n"));
+  RawHttpClient probe(server.port());  // a completed exchange: both are registered
+  ASSERT_TRUE(probe.Send(Get("/a.txt")));
+  ASSERT_TRUE(probe.Read().has_value());
+  EXPECT_EQ(scheduler.AdvanceBy(absl::Seconds(15)), 15);
+  EXPECT_EQ(server.connections().open_connections(), 2u);
+  scheduler.AdvanceBy(absl::Seconds(1));
+  EXPECT_TRUE(slow.WaitClosed());
+  server.Stop();
+  EXPECT_EQ(scheduler.pending(), 0u);  // Stop cancelled the next sweep
 }
 
 TEST_F(HttpServerTest, PerClientConnectionLimitRefusesExtraConnections) {
