@@ -1,5 +1,6 @@
 #include "shared/lan/dat_lan_discovery.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "shared/base/hex.h"
+#include "shared/env/scheduler.h"
 #include "shared/env/testing/sim_scheduler.h"
 #include "shared/lan/testing/sim_mdns_bus.h"
 
@@ -262,6 +264,55 @@ TEST_F(DatLanDiscoveryTest, BadInputIsDroppedAndCounted) {
   EXPECT_EQ(a.host()->dispatcher()->malformed_total(), 2u);
   EXPECT_EQ(a.discovery().stats().bad_records_dropped, 2u);  // bad base64; port 0
   EXPECT_EQ(a.discovery().stats().unknown_topic_records, 1u);
+}
+
+TEST_F(DatLanDiscoveryTest, AnswersSrvAndAQuestionsLikeDnsDiscovery) {
+  Node a(&bus_, kAddrA, &clock_, &scheduler_, 1);
+  ASSERT_TRUE(a.discovery().Join(kTopic, 5000).ok());
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  DnsMessage query;
+  query.questions.push_back({DnsName::FromDotted(kTopicName), kDnsTypeSrv, kDnsClassIn, false});
+  query.questions.push_back({DnsName::FromDotted(kTopicName), kDnsTypeA, kDnsClassIn, false});
+  query.questions.push_back({DnsName::FromDotted(kTopicName), kDnsTypeAny, kDnsClassIn, false});  // not answered
+  bus_.clear_sent();
+  bus_.Inject(*EncodeDnsMessage(query, false), Ipv4Endpoint{kAddrX, kMdnsPort});
+  scheduler_.AdvanceBy(absl::Milliseconds(10));
+  ASSERT_EQ(bus_.sent().size(), 1u);
+  const DnsMessage reply = *DecodeDnsMessage(bus_.sent()[0].datagram);
+  ASSERT_EQ(reply.answers.size(), 2u);
+  EXPECT_EQ(reply.questions.size(), 2u);
+  EXPECT_EQ(std::get<SrvData>(reply.answers[0].rdata), (SrvData{0, 0, 5000, DnsName::FromDotted("0.0.0.0")}));
+  EXPECT_EQ(std::get<uint32_t>(reply.answers[1].rdata), kAddrA);
+  EXPECT_EQ(reply.answers[1].ttl, 0u);
+}
+
+// A transport that counts sends from any thread.
+class CountingTransport final : public MdnsTransport {
+ public:
+  void Send(std::string, std::optional<Ipv4Endpoint>) override { sends.fetch_add(1); }
+  uint32_t local_address() const override { return kAddrA; }
+  std::atomic<int> sends{0};
+};
+
+TEST(DatLanDiscoveryLifetimeTest, DestructionWaitsForTimersAndStopsThem) {
+  CountingTransport transport;
+  env::ThreadScheduler scheduler;
+  env::SeededRandom random(3);
+  DatLanDiscovery::Options options;
+  options.query_interval = absl::Milliseconds(1);
+  options.query_jitter = absl::ZeroDuration();
+  for (int round = 0; round < 20; ++round) {
+    auto discovery = std::make_unique<DatLanDiscovery>(options, &transport, env::RealClock(), &scheduler, &random,
+                                                       [](const LanPeerCandidate&) {});
+    ASSERT_TRUE(discovery->Join(kTopic, 3282).ok());
+    ASSERT_TRUE(discovery->Join("another topic", std::nullopt).ok());
+    absl::SleepFor(absl::Milliseconds(3));  // let timer tasks race the destructor
+    discovery.reset();
+  }
+  const int after = transport.sends.load();
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(transport.sends.load(), after);
+  EXPECT_GE(after, 20 * 3);  // at least every join's query and announcement went out
 }
 
 TEST_F(DatLanDiscoveryTest, RejectsBadJoins) {
