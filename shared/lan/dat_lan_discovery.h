@@ -3,6 +3,10 @@
 // every 60–70 s, answer such queries for announced topics with `token=` and `peers=` (6-byte
 // IPv4+port, 0.0.0.0 = the sender), and turn TXT/SRV answers into peer candidates.
 // Socket-free: it sends through an MdnsTransport and runs its timers on an env::Scheduler.
+// Deliberate differences from dns-discovery: a reply repeats only the questions it answers (not
+// every question of a multi-question query), a non-5353 querier gets a unicast reply, and our own
+// answers looping back never become candidates (dns-discovery reports itself when it hears its
+// answer to someone else's query).
 #pragma once
 
 #include <cstdint>
