@@ -1,0 +1,20 @@
+#include "shared/drive/block_source.h"
+
+#include "absl/strings/str_cat.h"
+#include "shared/base/status_macros.h"
+
+namespace evermirror::drive {
+
+absl::StatusOr<BlockPosition> BlockSource::Seek(uint64_t byte_offset, uint64_t start, uint64_t end,
+                                                uint64_t start_byte) {
+  if (byte_offset < start_byte) return absl::OutOfRangeError("seek before the range");
+  uint64_t remaining = byte_offset - start_byte;
+  for (uint64_t i = start; i < end; ++i) {
+    EM_ASSIGN_OR_RETURN(const uint64_t size, BlockSize(i));
+    if (remaining < size) return BlockPosition{i, remaining};
+    remaining -= size;
+  }
+  return absl::OutOfRangeError(absl::StrCat("byte ", byte_offset, " lies beyond blocks [", start, ", ", end, ")"));
+}
+
+}  // namespace evermirror::drive
