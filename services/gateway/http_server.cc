@@ -89,6 +89,22 @@ MHD_Result AddHeaderBytes(void* cls, MHD_ValueKind, const char* key, const char*
   return MHD_YES;
 }
 
+bool ParseListenAddress(const std::string& address, uint16_t port, sockaddr_storage* storage) {
+  auto* v4 = reinterpret_cast<sockaddr_in*>(storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(storage);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    return true;
+  }
+  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    return true;
+  }
+  return false;
+}
+
 bool HasBody(MHD_Connection* connection) {
   auto length = Header(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
   return Header(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING).has_value() ||
@@ -245,19 +261,11 @@ absl::Status HttpServer::Start() {
   if (daemon_ != nullptr) return absl::FailedPreconditionError("already started");
   sockaddr_storage storage{};
   unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (inet_pton(AF_INET, options_.listen_address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(options_.port);
-  } else if (inet_pton(AF_INET6, options_.listen_address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(options_.port);
-    flags |= MHD_USE_IPv6;
-  } else {
+  if (!ParseListenAddress(options_.listen_address, options_.port, &storage)) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen address is not an IP address: ", options_.listen_address));
   }
+  if (storage.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   daemon_ = MHD_start_daemon(
       flags, options_.port, &MhdCallbacks::Accept, this, &MhdCallbacks::Access, this,
       MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned int>(options_.threads),

@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
@@ -287,6 +289,30 @@ TEST_F(HttpServerTest, ProtocolErrorsFromTheParserAreCounted) {
   EXPECT_EQ(r->status, 400);
   EXPECT_TRUE(client.WaitClosed());
   EXPECT_EQ(Metric("evermirror_gateway_rejected_total{reason=\"protocol_error\"}"), 1);
+}
+
+TEST_F(HttpServerTest, ConcurrentReadersNeverSeeAMixedOrStaleVersion) {
+  Start();
+  constexpr int kClients = 4, kRequests = 250, kVersions = 40;
+  std::vector<std::thread> clients;
+  std::vector<int> failures(kClients, 0);
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      RawHttpClient client(server_->port());
+      for (int i = 0; i < kRequests; ++i) {
+        auto r = client.Send(Get("/a.txt")) ? client.Read() : std::nullopt;
+        const std::string version = r ? r->Header("x-evermirror-version") : "";
+        const std::string expected = version == "1" ? "0123456789" : "v" + version;
+        if (!r || r->status != 200 || r->body != expected) ++failures[c];
+      }
+    });
+  }
+  for (int v = 2; v <= kVersions; ++v) source_.Publish(kKey, {{"a.txt", "v" + std::to_string(v)}});
+  for (std::thread& t : clients) t.join();
+  for (int c = 0; c < kClients; ++c) EXPECT_EQ(failures[c], 0) << "client " << c;
+  auto last = Exchange(Get("/a.txt"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->body, "v" + std::to_string(kVersions));  // invalidation reached the cache
 }
 
 TEST_F(HttpServerTest, StartTwiceAndBadAddressFail) {
