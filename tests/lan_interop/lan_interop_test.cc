@@ -153,15 +153,18 @@ TEST_F(DiscoverySwarmTest, NodePeerJoiningSecondFindsEvermirrorAndIsFound) {
 
 class AvahiTest : public LanInteropTest {
  protected:
-  void StartAvahi(const std::string& publish_name) {
+  // Starts avahi-daemon and avahi-browse on the peer's side of the link, or with `same_host` in
+  // this namespace, on the interface evermirror uses (avahi takes port 5353 first).
+  void StartAvahi(const std::string& publish_name, bool same_host = false) {
     peer_ = *VethPeer::Create("em-av-a", "169.254.79.1/24", "em-av-b", "169.254.79.2/24");
+    avahi_if_ = same_host ? "em-av-a" : "em-av-b";
     out_ = TempFile("avahi.out");
     work_ = TempFile("avahi.d");
     ASSERT_TRUE(testing::Shell("rm -rf '" + work_ + "' && mkdir -p '" + work_ + "'").ok());
     Subprocess::Options o;
-    o.argv = {EM_LAN_INTEROP_DIR "/avahi_peer.sh", "em-av-b", work_};
+    o.argv = {EM_LAN_INTEROP_DIR "/avahi_peer.sh", avahi_if_, work_};
     if (!publish_name.empty()) o.argv.push_back(publish_name);
-    o.netns_of = peer_->holder_pid();
+    o.netns_of = same_host ? 0 : peer_->holder_pid();
     o.output_path = out_;
     avahi_ = *Subprocess::Start(o);
     ASSERT_TRUE(WaitForLine(out_, std::regex("avahi-ready"), absl::Seconds(30))) << testing::ReadFileOrEmpty(out_);
@@ -185,13 +188,13 @@ class AvahiTest : public LanInteropTest {
     avahi_.reset();
   }
   // avahi-browse -p line for a resolved (=) or removed (-) service of ours.
-  static std::regex Line(char kind, const std::string& instance, const std::string& rest) {
-    return std::regex(absl::StrCat("^\\", std::string(1, kind), ";em-av-b;IPv4;", RegexEscape(AvahiEscape(instance)),
+  std::regex Line(char kind, const std::string& instance, const std::string& rest) const {
+    return std::regex(absl::StrCat("^\\", std::string(1, kind), ";", avahi_if_, ";IPv4;", RegexEscape(AvahiEscape(instance)),
                                    ";_http\\._tcp;local", rest));
   }
 
   std::unique_ptr<VethPeer> peer_;
-  std::string out_, work_;
+  std::string out_, work_, avahi_if_;
   std::unique_ptr<Subprocess> avahi_;
   env::ThreadScheduler scheduler_;
   env::SeededRandom random_{7};
@@ -220,6 +223,15 @@ TEST_F(AvahiTest, RenamesWhenAvahiAlreadyPublishesTheName) {
                           absl::Seconds(30)))
       << testing::ReadFileOrEmpty(out_);
   EXPECT_EQ(responder_->instance_name(), "Evermirror Interop (2)");
+}
+
+// The usual home setup: avahi-daemon already runs on the box and holds 5353.
+TEST_F(AvahiTest, CoexistsWithAvahiDaemonOnTheSameHost) {
+  ASSERT_NO_FATAL_FAILURE(StartAvahi("", /*same_host=*/true));
+  StartResponder();
+  ASSERT_TRUE(WaitForLine(out_, Line('=', "Evermirror Interop", R"(;evermirror-interop\.local;169\.254\.79\.1;8080;"path=/"$)"),
+                          absl::Seconds(30)))
+      << testing::ReadFileOrEmpty(out_);
 }
 
 }  // namespace
