@@ -326,6 +326,8 @@ void RequestHandler::AddSiteHeaders(const SiteRequest& sr, HttpResponse* respons
                                          absl::ToInt64Seconds(options_.latest_max_age)));
   response->AddHeader("X-Evermirror-Version", absl::StrCat(sr.version));
   response->AddHeader("X-Evermirror-Latest", absl::StrCat(sr.site.latest_version));
+  // Site content is untrusted: browsers must not reinterpret e.g. an octet-stream as HTML.
+  response->AddHeader("X-Content-Type-Options", "nosniff");
 }
 
 // A small HTML page; `message` is a fixed text, never client input. Cache-Control comes

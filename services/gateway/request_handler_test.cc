@@ -75,6 +75,7 @@ TEST_F(RequestHandlerTest, ServesFileWithRepresentationAndSiteHeaders) {
   EXPECT_EQ(H(r, "X-Evermirror-Version"), "1");
   EXPECT_EQ(H(r, "X-Evermirror-Latest"), "1");
   EXPECT_EQ(H(r, "Accept-Ranges"), "bytes");
+  EXPECT_EQ(H(r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(H(r, "Last-Modified"), "Tue, 14 Nov 2023 22:13:20 GMT");
   EXPECT_EQ(H(r, "ETag").size(), 34u);
   EXPECT_EQ(r.site_alias, "blog");
