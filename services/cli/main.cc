@@ -3,13 +3,18 @@
 #include <cstring>
 
 #include "services/cli/feed_commands.h"
+#include "services/cli/site_commands.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "feed") == 0) return evermirror::cli::RunFeedCommand(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "site") == 0) return evermirror::cli::RunSiteCommand(argc, argv);
   std::fprintf(stderr,
                "usage: evermirror <command> ...\n"
                "  feed demo FOLDER --storage DIR   create a feed from a folder's files\n"
                "  feed info DIR                    show a stored feed\n"
-               "  feed cat DIR INDEX               print one block\n");
+               "  feed cat DIR INDEX               print one block\n"
+               "  site create DIR                  new Dat site (hyperdrive 9) for a folder\n"
+               "  site publish DIR                 publish what changed in the folder\n"
+               "  site ls|cat|info|log KEY ...     read a site (see `evermirror site`)\n");
   return 2;
 }

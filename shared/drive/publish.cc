@@ -68,7 +68,7 @@ class FolderScanner {
  private:
   void Warn(const std::string& path, std::string_view why) {
     scan_->warnings.push_back(absl::StrCat("skipped ", path, ": ", ToAbsl(why)));
-    log::Warn("publish_skipped").Kv("path", path).Kv("reason", why);
+    log::Debug("publish_skipped").Kv("path", path).Kv("reason", why);
   }
 
   env::FileSystem& fs_;
