@@ -85,6 +85,14 @@ absl::StatusOr<std::unique_ptr<Archive>> Archive::Open(env::FileSystem* fs, cons
     return absl::NotFoundError(absl::StrCat(dir, ": no archive stored here"));
   }
   EM_ASSIGN_OR_RETURN(auto metadata, hypercore::Feed::Open(fs, MetadataDir(dir), FeedOptionsFor()));
+  if (metadata->writable() && metadata->length() == 0) {
+    // Create was interrupted before the index landed: finish it.
+    EM_ASSIGN_OR_RETURN(std::string raw, env::ReadFile(*fs, env::JoinPath(MetadataDir(dir), "secret_key"), 64));
+    EM_ASSIGN_OR_RETURN(crypto::KeyPair own, crypto::KeyPairFromSecretKeyBytes(raw));
+    EM_ASSIGN_OR_RETURN(auto content, OpenWritableContent(fs, ContentDir(dir), ContentKeyPair(own.secret_key)));
+    EM_RETURN_IF_ERROR(metadata->Append(EncodeIndex(content->key())).status());
+    EM_RETURN_IF_ERROR(metadata->Flush());
+  }
   FeedBlockSource source(metadata.get());
   absl::StatusOr<crypto::PublicKey> content_key = ReadContentKey(source);
   if (!content_key.ok()) {

@@ -36,6 +36,15 @@ TEST_F(ArchiveTest, CreateWritesTheIndexAndOpenDerivesTheContentKey) {
   EXPECT_TRUE(absl::IsNotFound(Archive::Open(&fs_, "elsewhere").status()));
 }
 
+TEST_F(ArchiveTest, OpenFinishesACreateInterruptedBeforeTheIndex) {
+  ASSERT_TRUE(hypercore::Feed::Create(&fs_, "site/metadata", key_pair_).ok());  // no index yet
+  auto archive = Archive::Open(&fs_, "site");
+  ASSERT_TRUE(archive.ok()) << archive.status();
+  EXPECT_EQ((*archive)->version(), 0u);
+  EXPECT_EQ((*archive)->content_key(), ContentKeyPair(key_pair_.secret_key).public_key);
+  EXPECT_TRUE((*archive)->WriteFile("/a", "a", kTimes).ok());
+}
+
 TEST_F(ArchiveTest, WritesOverwritesDeletesAndKeepsEveryPastVersion) {
   auto archive = Make();
   ASSERT_TRUE(archive->WriteFile("/index.html", "v1", kTimes).ok());  // version 1
