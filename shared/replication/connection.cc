@@ -72,10 +72,7 @@ absl::Status Connection::SendHandshake() {
 
 absl::Status Connection::OnBytes(char* data, size_t n) {
   stats_.bytes_in += n;
-  const size_t before = out_.size();
-  absl::Status status = codec_.Receive(data, n, [this](const wire::Frame& frame) { return HandleFrame(frame); });
-  (void)before;
-  return status;
+  return codec_.Receive(data, n, [this](const wire::Frame& frame) { return HandleFrame(frame); });
 }
 
 absl::Status Connection::HandleFrame(const wire::Frame& frame) {
@@ -192,6 +189,12 @@ absl::Time Connection::NextDeadline() const {
 
 size_t Connection::open_channels() const {
   return static_cast<size_t>(std::count_if(channels_.begin(), channels_.end(), [](const auto& c) { return c->open(); }));
+}
+
+size_t Connection::inflight() const {
+  size_t n = 0;
+  for (const auto& c : channels_) n += c->inflight();
+  return n;
 }
 
 std::vector<std::shared_ptr<ReplicatedFeed>> Connection::Feeds() const {

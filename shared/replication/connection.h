@@ -96,8 +96,12 @@ class Connection {
 
   // Bytes to write to the socket; the owner drains them (and may keep a tail it could not send).
   std::string& output() { return out_; }
+  // The socket layer reports what it actually sent (counted in stats().bytes_out).
+  void AddBytesSent(size_t n) { stats_.bytes_out += n; }
   const ConnectionStats& stats() const { return stats_; }
   size_t open_channels() const;
+  // Requests sent and not yet answered, over all channels.
+  size_t inflight() const;
   bool handshake_received() const { return handshake_received_; }
   const std::string& remote_id() const { return remote_id_; }
   // Feeds open on both sides, by discovery key.
