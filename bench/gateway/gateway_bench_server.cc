@@ -1,7 +1,8 @@
 // Serves a 4 KiB and a 10 MiB file through the gateway's real HttpServer from the in-memory
 // site source, and writes the same files to --dir for nginx. Prints "port=<n> key=<hex>" once
 // listening; runs until stdin closes. Used by bench/gateway/run.sh.
-//   gateway_bench_server --dir DIR [--threads N] [--cache-large]
+//   gateway_bench_server --dir DIR [--threads N] [--connection-memory BYTES] [--cache-large]
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -38,6 +39,9 @@ int Run(int argc, char** argv) {
       dir = argv[++i];
     } else if (arg == "--threads" && i + 1 < argc) {
       options.threads = std::stoi(argv[++i]);
+    } else if (arg == "--connection-memory" && i + 1 < argc) {
+      options.connection_memory_bytes = std::stoul(argv[++i]);
+      options.max_header_bytes = std::min(options.max_header_bytes, options.connection_memory_bytes / 2);
     } else if (arg == "--cache-large") {
       options.cache_max_file_bytes = 16 << 20;
     } else {

@@ -17,7 +17,8 @@
 
 namespace evermirror::gateway {
 
-// A file ready to serve: its bytes and the headers derived from its metadata.
+// A file ready to serve: its bytes and the headers derived from its metadata. Filled in
+// before it is shared; immutable afterwards except for the prepared-response slots.
 struct CachedFile {
   std::string file_path;     // the file served (e.g. "a/index.html" for request path "a")
   EntryStat stat;
@@ -25,6 +26,22 @@ struct CachedFile {
   std::string etag;          // quoted strong ETag
   std::string content_type;
   std::string last_modified; // IMF-fixdate
+
+  // A complete 200 response per Cache-Control variant (0: latest URL, 1: versioned URL),
+  // built by the HTTP server on first use and reused for plain GET/HEAD hits; opaque here
+  // and released with the entry. Thread-safe.
+  std::shared_ptr<void> Prepared(int variant) const {
+    absl::MutexLock lock(&prepared_mu_);
+    return prepared_[variant];
+  }
+  void SetPrepared(int variant, std::shared_ptr<void> response) const {
+    absl::MutexLock lock(&prepared_mu_);
+    prepared_[variant] = std::move(response);
+  }
+
+ private:
+  mutable absl::Mutex prepared_mu_;
+  mutable std::shared_ptr<void> prepared_[2] ABSL_GUARDED_BY(prepared_mu_);
 };
 
 struct CacheStats {

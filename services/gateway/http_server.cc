@@ -18,10 +18,13 @@ namespace evermirror::gateway {
 
 // State of one request, from its request line to its completion (MHD's con_cls).
 struct RequestState {
+  RequestState(absl::Time start_time, size_t target) : start(start_time), target_bytes(target) {}
   absl::Time start;
   size_t target_bytes = 0;
   bool started = false;  // the handler has seen the complete head
   bool answered = false; // we queued a response
+  // Keeps the bytes of a queued prepared response alive until the request completes.
+  std::shared_ptr<const CachedFile> pin;
 };
 
 struct HttpServer::Sweeper {
@@ -146,7 +149,7 @@ struct MhdCallbacks {
   // library rejects by itself later (431, 400) still reach Completed and are counted.
   static void* UriLog(void* cls, const char* uri, MHD_Connection*) {
     auto* server = static_cast<HttpServer*>(cls);
-    return new RequestState{server->clock_->Now(), std::strlen(uri)};
+    return new RequestState(server->clock_->Now(), std::strlen(uri));
   }
 
   static size_t Unescape(void*, MHD_Connection*, char* text) { return std::strlen(text); }
@@ -162,7 +165,7 @@ struct MhdCallbacks {
                            void** con_cls) {
     auto* server = static_cast<HttpServer*>(cls);
     auto* state = static_cast<RequestState*>(*con_cls);
-    if (state == nullptr) *con_cls = state = new RequestState{server->clock_->Now(), std::strlen(url)};
+    if (state == nullptr) *con_cls = state = new RequestState(server->clock_->Now(), std::strlen(url));
     const std::string_view method_view(method);
     const bool plain = method_view == "GET" || method_view == "HEAD";
     if (!state->started) {
@@ -207,8 +210,27 @@ struct MhdCallbacks {
     return request;
   }
 
+  // A plain 200 of a cached file: queue its prepared response, building it on first use.
+  static MHD_Result QueuePrepared(MHD_Connection* connection, RequestState* state,
+                                  HttpResponse response) {
+    std::shared_ptr<void> prepared = std::move(response.prepared);
+    if (prepared == nullptr) {
+      prepared = PrepareMhdResponse(response);
+      if (prepared == nullptr) return MHD_NO;
+      response.shared->SetPrepared(response.prepared_variant, prepared);
+    }
+    state->pin = std::move(response.shared);
+    const MHD_Result queued =
+        MHD_queue_response(connection, MHD_HTTP_OK, static_cast<MHD_Response*>(prepared.get()));
+    state->answered = queued == MHD_YES;
+    return queued;
+  }
+
   static MHD_Result Queue(HttpServer* server, MHD_Connection* connection, RequestState* state,
                           HttpResponse response) {
+    if (response.prepared_variant >= 0 && response.status == MHD_HTTP_OK && !response.close) {
+      return QueuePrepared(connection, state, std::move(response));
+    }
     const int status = response.status;
     MHD_Response* mhd = ToMhdResponse(std::move(response), server->handler_,
                                       server->options_.read_chunk_bytes);

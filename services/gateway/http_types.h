@@ -60,6 +60,11 @@ struct HttpResponse {
   // Close the connection after this response (e.g. after refusing a request with a body).
   bool close = false;
   std::string site_alias;  // for metrics labels; "" when no site
+  // A plain 200 of the whole cached file `shared`: the variant of its prepared response
+  // (CachedFile::Prepared) this response may be replaced by, or -1. When `prepared` is set
+  // it is that response and `headers` are left empty.
+  int prepared_variant = -1;
+  std::shared_ptr<void> prepared;
 
   uint64_t ContentLength() const {
     uint64_t n = 0;

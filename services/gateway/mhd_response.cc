@@ -97,6 +97,17 @@ MHD_Response* CreateBody(HttpResponse response, RequestHandler* handler, size_t 
 
 }  // namespace
 
+std::shared_ptr<void> PrepareMhdResponse(const HttpResponse& response) {
+  const std::string& body = response.shared->body;
+  MHD_Response* r = MHD_create_response_from_buffer(
+      body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_PERSISTENT);
+  if (r == nullptr) return nullptr;
+  for (const auto& [name, value] : response.headers) {
+    MHD_add_response_header(r, name.c_str(), value.c_str());
+  }
+  return std::shared_ptr<void>(r, [](void* p) { MHD_destroy_response(static_cast<MHD_Response*>(p)); });
+}
+
 MHD_Response* ToMhdResponse(HttpResponse response, RequestHandler* handler,
                             size_t read_chunk_bytes) {
   auto headers = std::move(response.headers);

@@ -245,6 +245,20 @@ HttpResponse RequestHandler::ServeFile(const HttpRequest& request, const SiteReq
 HttpResponse RequestHandler::ServeCached(const HttpRequest& request, const SiteRequest& sr,
                                          std::shared_ptr<const CachedFile> file) {
   HttpResponse response;
+  // Hot path: a plain request for a cached file reuses a complete prepared response.
+  const bool plain = !request.if_none_match.has_value() &&
+                     (!request.range.has_value() || request.method == "HEAD");
+  const int variant = sr.target.version.has_value() ? 1 : 0;
+  if (plain) {
+    response.prepared_variant = variant;
+    response.prepared = file->Prepared(variant);
+    if (response.prepared != nullptr) {
+      response.parts = {BodyPart{BodyPart::Source::kShared, 0, file->body.size()}};
+      response.shared = std::move(file);
+      response.site_alias = sr.site.alias;
+      return response;
+    }
+  }
   BuildFileResponse(request, {file->body.size(), file->etag, file->content_type,
                               file->last_modified},
                     BodyPart::Source::kShared, options_.max_ranges, &response);

@@ -20,7 +20,9 @@ int HexDigit(char c) {
 
 // Decodes one raw segment. Rejects malformed escapes, NUL and '/' (which cannot occur in a
 // hyperdrive name, so an encoded one can only be an attempt to confuse path handling).
+// REQUIRES: `raw` holds only IsRawTargetChar characters (so no raw NUL).
 absl::StatusOr<std::string> DecodeSegment(std::string_view raw) {
+  if (raw.find('%') == std::string_view::npos) return std::string(raw);
   std::string out;
   out.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
