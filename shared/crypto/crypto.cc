@@ -171,6 +171,16 @@ void StreamCipher::Xor(uint8_t* data, size_t n) {
   offset_ += n;
 }
 
+std::array<uint8_t, 32> DeriveSubkey(uint64_t subkey_id, std::string_view context, std::string_view master) {
+  static_assert(crypto_kdf_KEYBYTES == 32 && crypto_kdf_CONTEXTBYTES == 8);
+  EnsureInitialized();
+  std::array<uint8_t, 32> out;
+  char ctx[crypto_kdf_CONTEXTBYTES] = {0};
+  std::memcpy(ctx, context.data(), std::min<size_t>(context.size(), sizeof(ctx)));
+  crypto_kdf_derive_from_key(out.data(), out.size(), subkey_id, ctx, U8(master));
+  return out;
+}
+
 void RandomBytes(void* out, size_t n) {
   EnsureInitialized();
   randombytes_buf(out, n);

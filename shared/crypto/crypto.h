@@ -108,6 +108,12 @@ class StreamCipher {
   uint64_t offset_ = 0;  // bytes of keystream used so far
 };
 
+// libsodium's crypto_kdf_derive_from_key: a 32-byte subkey number `subkey_id` for an
+// 8-character `context` from a 32-byte master key. Used for hyperdrive's content key
+// (context "hyperdri", id 1, master = the first 32 bytes of the metadata secret key).
+// REQUIRES: context.size() == 8, master.size() >= 32 (only the first 32 bytes are read).
+std::array<uint8_t, 32> DeriveSubkey(uint64_t subkey_id, std::string_view context, std::string_view master);
+
 void RandomBytes(void* out, size_t n);
 Nonce RandomNonce();
 

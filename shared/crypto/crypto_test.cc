@@ -110,5 +110,15 @@ TEST(CryptoTest, KeyFileRejectsCorruptionWrongSizeAndLoosePermissions) {
 
 TEST(CryptoTest, RandomNoncesDiffer) { EXPECT_NE(RandomNonce(), RandomNonce()); }
 
+// PROTOCOLS.md §3b: metadata seed 01x32 -> content public key 1b60d335...b330ef.
+TEST(CryptoTest, DeriveSubkeyGivesHyperdrivesContentKey) {
+  const KeyPair metadata = KeyPairFromSeed(Seed01());
+  const auto seed = DeriveSubkey(1, "hyperdri", metadata.secret_key.view());
+  const std::string content = ToHex(AsView(KeyPairFromSeed(seed).public_key));
+  EXPECT_EQ(content.substr(0, 8), "1b60d335");
+  EXPECT_EQ(content.substr(content.size() - 6), "b330ef");
+  EXPECT_NE(DeriveSubkey(2, "hyperdri", metadata.secret_key.view()), seed);
+}
+
 }  // namespace
 }  // namespace evermirror::crypto

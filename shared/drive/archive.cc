@@ -22,23 +22,15 @@ hypercore::FeedOptions FeedOptionsFor() {
 std::string MetadataDir(const std::string& dir) { return env::JoinPath(dir, "metadata"); }
 std::string ContentDir(const std::string& dir) { return env::JoinPath(dir, "content"); }
 
-// The reference creates the content feed with storeSecretKey: false, and shared/hypercore has
-// no way to open a feed writable with a key it does not store. Until it does, the derived key
-// is stored only while the feed loads it. A crash in between leaves content/secret_key behind:
-// harmless (it is the same derived key) and removed at the next open.
+// The reference creates the content feed with storeSecretKey: false: its key is derived from
+// the metadata key whenever the archive is opened, and so it is here.
 absl::StatusOr<std::unique_ptr<hypercore::Feed>> OpenWritableContent(env::FileSystem* fs, const std::string& dir,
                                                                     const crypto::KeyPair& key_pair) {
-  const std::string secret = env::JoinPath(dir, "secret_key");
-  absl::StatusOr<std::unique_ptr<hypercore::Feed>> feed;
-  if (!hypercore::FeedStorage::Exists(fs, dir)) {
-    feed = hypercore::Feed::Create(fs, dir, key_pair, FeedOptionsFor());
-  } else {
-    EM_RETURN_IF_ERROR(env::WriteFileAtomic(*fs, secret, key_pair.secret_key.view(), 0600));
-    feed = hypercore::Feed::Open(fs, dir, FeedOptionsFor());
-  }
-  EM_RETURN_IF_ERROR(fs->RemoveAll(secret));
-  if (!feed.ok()) return feed.status();
-  if ((*feed)->key() != key_pair.public_key) {
+  hypercore::FeedOptions options = FeedOptionsFor();
+  options.store_secret_key = false;
+  if (!hypercore::FeedStorage::Exists(fs, dir)) return hypercore::Feed::Create(fs, dir, key_pair, options);
+  absl::StatusOr<std::unique_ptr<hypercore::Feed>> feed = hypercore::Feed::OpenWritable(fs, dir, key_pair, options);
+  if (feed.status().code() == absl::StatusCode::kFailedPrecondition) {
     return absl::DataLossError(absl::StrCat(dir, ": content feed does not match the archive's key"));
   }
   return feed;
@@ -87,9 +79,8 @@ absl::StatusOr<std::unique_ptr<Archive>> Archive::Open(env::FileSystem* fs, cons
   EM_ASSIGN_OR_RETURN(auto metadata, hypercore::Feed::Open(fs, MetadataDir(dir), FeedOptionsFor()));
   if (metadata->writable() && metadata->length() == 0) {
     // Create was interrupted before the index landed: finish it.
-    EM_ASSIGN_OR_RETURN(std::string raw, env::ReadFile(*fs, env::JoinPath(MetadataDir(dir), "secret_key"), 64));
-    EM_ASSIGN_OR_RETURN(crypto::KeyPair own, crypto::KeyPairFromSecretKeyBytes(raw));
-    EM_ASSIGN_OR_RETURN(auto content, OpenWritableContent(fs, ContentDir(dir), ContentKeyPair(own.secret_key)));
+    EM_ASSIGN_OR_RETURN(crypto::SecretKey own, metadata->SecretKeyForDerivation());
+    EM_ASSIGN_OR_RETURN(auto content, OpenWritableContent(fs, ContentDir(dir), ContentKeyPair(own)));
     EM_RETURN_IF_ERROR(metadata->Append(EncodeIndex(content->key())).status());
     EM_RETURN_IF_ERROR(metadata->Flush());
   }
@@ -101,11 +92,9 @@ absl::StatusOr<std::unique_ptr<Archive>> Archive::Open(env::FileSystem* fs, cons
   }
   std::unique_ptr<hypercore::Feed> content;
   if (metadata->writable()) {
-    // hypercore::Feed does not hand out its secret key; the reference derives the content key
-    // from the stored one, and so do we.
-    EM_ASSIGN_OR_RETURN(std::string raw, env::ReadFile(*fs, env::JoinPath(MetadataDir(dir), "secret_key"), 64));
-    EM_ASSIGN_OR_RETURN(crypto::KeyPair own, crypto::KeyPairFromSecretKeyBytes(raw));
-    crypto::KeyPair derived = ContentKeyPair(own.secret_key);
+    // The reference derives the content key from the metadata secret key, and so do we.
+    EM_ASSIGN_OR_RETURN(crypto::SecretKey own, metadata->SecretKeyForDerivation());
+    crypto::KeyPair derived = ContentKeyPair(own);
     if (derived.public_key != *content_key) {
       return absl::FailedPreconditionError(
           absl::StrCat(dir, ": the index names a content feed not derived from this archive's key"));

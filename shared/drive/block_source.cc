@@ -17,4 +17,17 @@ absl::StatusOr<BlockPosition> BlockSource::Seek(uint64_t byte_offset, uint64_t s
   return absl::OutOfRangeError(absl::StrCat("byte ", byte_offset, " lies beyond blocks [", start, ", ", end, ")"));
 }
 
+absl::StatusOr<BlockPosition> FeedBlockSource::Seek(uint64_t byte_offset, uint64_t start, uint64_t end,
+                                                    uint64_t start_byte) {
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> found = feed_->Seek(byte_offset);
+  if (found.status().code() == absl::StatusCode::kUnavailable) {
+    return BlockSource::Seek(byte_offset, start, end, start_byte);
+  }
+  if (!found.ok()) return found.status();
+  if (found->first < start || found->first >= end) {
+    return absl::OutOfRangeError(absl::StrCat("byte ", byte_offset, " lies beyond blocks [", start, ", ", end, ")"));
+  }
+  return BlockPosition{found->first, found->second};
+}
+
 }  // namespace evermirror::drive

@@ -50,6 +50,8 @@ class FeedBlockSource final : public BlockSource {
   absl::StatusOr<std::string> Get(uint64_t index) override { return feed_->Get(index); }
   bool HasAll(uint64_t start, uint64_t end) const override { return feed_->HasAll(start, end); }
   absl::StatusOr<uint64_t> BlockSize(uint64_t index) override { return feed_->BlockSize(index); }
+  // hypercore's tree seek (O(log n)); falls back to the block walk where a replica lacks nodes.
+  absl::StatusOr<BlockPosition> Seek(uint64_t byte_offset, uint64_t start, uint64_t end, uint64_t start_byte) override;
 
  private:
   hypercore::Feed* const feed_;

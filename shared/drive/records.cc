@@ -1,7 +1,5 @@
 #include "shared/drive/records.h"
 
-#include <sodium.h>
-
 #include "absl/strings/str_cat.h"
 #include "evermirror/drive/v1/drive.pb.h"
 #include "shared/base/strings.h"
@@ -98,13 +96,10 @@ absl::StatusOr<crypto::PublicKey> DecodeIndex(std::string_view bytes) {
 }
 
 crypto::KeyPair ContentKeyPair(const crypto::SecretKey& metadata_secret_key) {
-  crypto::EnsureInitialized();
-  static_assert(crypto_kdf_KEYBYTES == 32 && crypto_kdf_CONTEXTBYTES == 8);
-  std::array<uint8_t, crypto::kSeedSize> seed{};
   // Only the first 32 bytes (the Ed25519 seed) of the 64-byte secret key are read.
-  crypto_kdf_derive_from_key(seed.data(), seed.size(), 1, "hyperdri", metadata_secret_key.data());
+  std::array<uint8_t, crypto::kSeedSize> seed = crypto::DeriveSubkey(1, "hyperdri", metadata_secret_key.view());
   crypto::KeyPair pair = crypto::KeyPairFromSeed(seed);
-  sodium_memzero(seed.data(), seed.size());
+  seed.fill(0);
   return pair;
 }
 

@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::Create(env::FileSystem* fs, const st
   EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true));
   // The secret key goes first: a crash between the two writes leaves no `key`, so the
   // directory still reads as empty and Create can simply run again.
-  EM_RETURN_IF_ERROR(storage->WriteSecretKey(key_pair.secret_key));
+  if (options.store_secret_key) EM_RETURN_IF_ERROR(storage->WriteSecretKey(key_pair.secret_key));
   EM_RETURN_IF_ERROR(storage->WriteKey(key_pair.public_key));
   std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
   absl::MutexLock lock(&feed->mu_);
@@ -86,6 +86,19 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::Open(env::FileSystem* fs, const std:
   return feed;
 }
 
+absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenWritable(env::FileSystem* fs, const std::string& dir,
+                                                         const crypto::KeyPair& key_pair, const FeedOptions& options) {
+  EM_RETURN_IF_ERROR(options.Validate());
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false));
+  EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> key, storage->ReadKey());
+  if (!key.has_value()) return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
+  if (*key != key_pair.public_key) return absl::FailedPreconditionError(absl::StrCat(dir, ": stored feed has another key"));
+  std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
+  absl::MutexLock lock(&feed->mu_);
+  EM_RETURN_IF_ERROR(feed->Load(std::move(storage), *key, key_pair));
+  return feed;
+}
+
 absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenOrCreateReplica(env::FileSystem* fs, const std::string& dir,
                                                                 const crypto::PublicKey& key,
                                                                 const FeedOptions& options) {
@@ -100,6 +113,11 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenOrCreateReplica(env::FileSystem*
   absl::MutexLock lock(&feed->mu_);
   EM_RETURN_IF_ERROR(feed->Load(std::move(storage), key, std::nullopt));
   return feed;
+}
+
+absl::StatusOr<crypto::SecretKey> Feed::SecretKeyForDerivation() const {
+  if (!secret_key_.has_value()) return absl::FailedPreconditionError("feed is not writable (no secret key)");
+  return *secret_key_;
 }
 
 uint64_t Feed::length() const {
@@ -208,6 +226,39 @@ absl::StatusOr<uint64_t> Feed::BlockSize(uint64_t index) {
   EM_ASSIGN_OR_RETURN(std::optional<Node> leaf, GetNode(2 * index));
   if (!leaf.has_value()) return MissingBlockError(index);
   return leaf->size;
+}
+
+absl::StatusOr<uint64_t> Feed::ByteOffset(uint64_t index) {
+  absl::MutexLock lock(&mu_);
+  if (index > length_) return absl::OutOfRangeError(absl::StrCat("block ", index, " is past the end"));
+  if (index == length_) return byte_length_;
+  return DataOffset(index, {});
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> Feed::Seek(uint64_t byte_offset) {
+  absl::MutexLock lock(&mu_);
+  if (byte_offset >= byte_length_) return absl::OutOfRangeError(absl::StrCat("byte ", byte_offset, " is past the end"));
+  EM_ASSIGN_OR_RETURN(std::vector<Node> roots, RootsLocked(length_));
+  for (const Node& root : roots) {
+    if (byte_offset >= root.size) {
+      byte_offset -= root.size;
+      continue;
+    }
+    // Descend: left if the byte is in the left subtree, else right with the left's bytes off.
+    uint64_t node = root.index;
+    while (flat::Depth(node) > 0) {
+      EM_ASSIGN_OR_RETURN(std::optional<Node> left, GetNode(flat::LeftChild(node)));
+      if (!left.has_value()) return absl::UnavailableError("tree nodes needed to seek are not stored");
+      if (byte_offset < left->size) {
+        node = left->index;
+      } else {
+        byte_offset -= left->size;
+        node = flat::RightChild(node);
+      }
+    }
+    return std::make_pair(node / 2, byte_offset);
+  }
+  return absl::DataLossError("roots do not add up to the byte length");
 }
 
 absl::StatusOr<std::vector<Node>> Feed::Roots(uint64_t length) {

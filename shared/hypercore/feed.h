@@ -37,6 +37,9 @@ struct FeedOptions {
   uint64_t max_block_size = 8u << 20;
   // Tree nodes kept in memory.
   size_t node_cache_entries = 1u << 16;
+  // Write the secret key of a created feed to `secret_key`. hyperdrive's content feed does
+  // not: its key is derived from the metadata key and passed in (OpenWritable) every time.
+  bool store_secret_key = true;
 
   absl::Status Validate() const;
 };
@@ -78,11 +81,19 @@ class Feed {
   static absl::StatusOr<std::unique_ptr<Feed>> OpenOrCreateReplica(env::FileSystem* fs, const std::string& dir,
                                                                    const crypto::PublicKey& key,
                                                                    const FeedOptions& options = {});
+  // Opens the feed stored in `dir` as writable with `key_pair` (whose secret key need not be
+  // stored there). NotFound if no feed; FailedPrecondition if the feed has another key.
+  static absl::StatusOr<std::unique_ptr<Feed>> OpenWritable(env::FileSystem* fs, const std::string& dir,
+                                                            const crypto::KeyPair& key_pair,
+                                                            const FeedOptions& options = {});
   ~Feed();  // commits pending bitfield updates, best effort
 
   const crypto::PublicKey& key() const { return key_; }
   const crypto::Hash& discovery_key() const { return discovery_key_; }
   bool writable() const { return secret_key_.has_value(); }
+  // The secret key, for deriving other keys from it (hyperdrive derives its content key from
+  // the metadata key). FailedPrecondition if not writable. Never log or send it.
+  absl::StatusOr<crypto::SecretKey> SecretKeyForDerivation() const;
 
   // The length proven by the newest signature we hold, and the bytes in it.
   uint64_t length() const;
@@ -106,6 +117,11 @@ class Feed {
   absl::StatusOr<std::string> Get(uint64_t index);
   // Byte size of block `index` (from the tree; the block need not be stored).
   absl::StatusOr<uint64_t> BlockSize(uint64_t index);
+  // Where block `index` starts in the feed's byte stream.
+  absl::StatusOr<uint64_t> ByteOffset(uint64_t index);
+  // The block holding feed byte `byte_offset` and the offset inside it, in O(log n) tree reads.
+  // OutOfRange at or past byte_length(); Unavailable if a replica lacks the tree nodes on the way.
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> Seek(uint64_t byte_offset);
   // The roots and signature that prove `length` (REQUIRES: 0 < length <= length()).
   absl::StatusOr<std::vector<Node>> Roots(uint64_t length);
   absl::StatusOr<crypto::Signature> SignatureFor(uint64_t length);

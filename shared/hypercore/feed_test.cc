@@ -173,6 +173,37 @@ TEST(FeedTest, CorruptDataIsFoundByAuditAndNeverServed) {
   EXPECT_EQ(feed->Get(5).value(), "k");
 }
 
+TEST(FeedTest, SeekAndByteOffsetFollowTheTree) {
+  env::MemFileSystem fs;
+  auto feed = MakeReferenceFeed(&fs, "f");  // "a","bc","def","","ghij","k"
+  EXPECT_EQ(feed->ByteOffset(0).value(), 0u);
+  EXPECT_EQ(feed->ByteOffset(3).value(), 6u);
+  EXPECT_EQ(feed->ByteOffset(6).value(), 11u);
+  const std::vector<std::pair<uint64_t, uint64_t>> want = {{0, 0}, {1, 0}, {1, 1}, {2, 0}, {2, 1}, {2, 2},
+                                                           {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}};
+  for (uint64_t b = 0; b < want.size(); ++b) EXPECT_EQ(feed->Seek(b).value(), want[b]) << b;
+  EXPECT_EQ(feed->Seek(11).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(FeedTest, UnstoredSecretKeyIsSuppliedOnOpen) {
+  env::MemFileSystem fs;
+  const crypto::KeyPair kp = crypto::GenerateKeyPair();
+  FeedOptions options;
+  options.store_secret_key = false;
+  ASSERT_TRUE(Feed::Create(&fs, "c", kp, options).value()->Append("one").ok());
+  EXPECT_FALSE(fs.Exists("c/secret_key"));
+  EXPECT_FALSE(Feed::Open(&fs, "c").value()->writable());
+  auto feed = Feed::OpenWritable(&fs, "c", kp, options);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  EXPECT_TRUE((*feed)->writable());
+  EXPECT_EQ((*feed)->Append("two").value(), 2u);
+  EXPECT_EQ((*feed)->SecretKeyForDerivation()->view(), kp.secret_key.view());
+  EXPECT_EQ(Feed::OpenWritable(&fs, "c", crypto::GenerateKeyPair()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Feed::Open(&fs, "c").value()->SecretKeyForDerivation().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(FeedTest, WorksOnTheRealFileSystem) {
   char tmpl[] = "/tmp/em_feed_test_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
