@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Feed benchmark: evermirror's feed and npm hypercore 7.7.1 on the same workloads, same run,
+# beside the libsodium bound; prints the ratio for every workload.
+#   bench/hypercore/run.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${1:-$root/build}"
+"$root/tests/interop/setup.sh" >/dev/null
+cmake --build "$build" --target feed_bench >/dev/null
+dir="$(mktemp -d /tmp/evermirror-feed-bench.XXXXXX)"
+trap 'rm -rf "$dir"' EXIT
+ours="$("$build/bench/hypercore/feed_bench" --dir "$dir")"
+npm="$(NODE_PATH="$root/tests/interop/npm/hypercore7/node_modules" node "$root/bench/hypercore/npm_append.js" "$dir")"
+echo "$ours"
+echo "$npm"
+echo
+echo "ratio (evermirror append / npm append, blocks/s):"
+while read -r _ name1 name2 name3 _ _ rate _; do
+  ours_rate="$(echo "$ours" | awk -v n="$name1 $name2 $name3" '$1=="append" && ($2" "$3" "$4)==n {print $7}')"
+  awk -v a="$ours_rate" -v b="$rate" -v n="$name1 $name2 $name3" 'BEGIN { printf "  %-24s %8.1fx\n", n, a / b }'
+done <<< "$npm"
