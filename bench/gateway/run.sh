@@ -68,24 +68,45 @@ for f in 4k.bin 10m.bin; do
     || { echo "content mismatch for $f" >&2; exit 1; }
 done
 
-# wrk --latency output -> "req/s MB/s p99_ms"
+# CPU time (clock ticks) used so far by the server processes given as pids (all threads).
+cpu_ticks() {
+  local total=0 pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      total=$((total + $(awk '{print $14 + $15}' "$task/stat")))
+    done
+  done
+  echo "$total"
+}
+
+# wrk --latency output -> "req/s MB/s p99_ms cpu_us_per_request"; $2... = server pids
 measure() {
-  local out rps tps p99
-  out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$1")"
+  local out rps tps p99 before after reqs url="$1"
+  shift
+  before="$(cpu_ticks "$@")"
+  out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url")"
+  after="$(cpu_ticks "$@")"
+  reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   tps="$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); n=substr(v, 1, length(v)-2);
               if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n=v/1048576; print n}' <<<"$out")"
   p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms/,"",v);
               else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")"
-  echo "$rps $tps $p99"
+  awk -v r="$rps" -v t="$tps" -v p="$p99" -v d="$((after - before))" -v n="$reqs" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { print r, t, p, d * 1e6 / hz / n }'
 }
 
-printf "%-10s %-8s %12s %10s %10s\n" file server "req/s" "MB/s" "p99 ms"
+ng_workers="$(pgrep -P "$ng_pid" | tr '\n' ' ')"
+echo "wrk: $threads threads, $conns connections, ${secs}s per run; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-10s %-8s %12s %10s %10s %14s\n" file server "req/s" "MB/s" "p99 ms" "server CPU/req"
 for f in 4k.bin 10m.bin; do
-  read -r g_rps g_mbs g_p99 <<<"$(measure "http://127.0.0.1:$gw_port/$key/$f")"
-  read -r n_rps n_mbs n_p99 <<<"$(measure "http://127.0.0.1:$ng_port/$f")"
-  printf "%-10s %-8s %12.0f %10.1f %10.2f\n" "$f" gateway "$g_rps" "$g_mbs" "$g_p99"
-  printf "%-10s %-8s %12.0f %10.1f %10.2f\n" "$f" nginx "$n_rps" "$n_mbs" "$n_p99"
-  awk -v a="$g_rps" -v b="$n_rps" -v c="$g_mbs" -v d="$n_mbs" -v f="$f" \
-    'BEGIN { printf "%-10s ratio    %11.2fx %9.2fx   (gateway / nginx; goal >= 0.9x)\n", f, a / b, c / d }'
+  # shellcheck disable=SC2086
+  read -r g_rps g_mbs g_p99 g_cpu <<<"$(measure "http://127.0.0.1:$gw_port/$key/$f" "$gw_pid")"
+  # shellcheck disable=SC2086
+  read -r n_rps n_mbs n_p99 n_cpu <<<"$(measure "http://127.0.0.1:$ng_port/$f" $ng_workers)"
+  printf "%-10s %-8s %12.0f %10.1f %10.2f %11.1f us\n" "$f" gateway "$g_rps" "$g_mbs" "$g_p99" "$g_cpu"
+  printf "%-10s %-8s %12.0f %10.1f %10.2f %11.1f us\n" "$f" nginx "$n_rps" "$n_mbs" "$n_p99" "$n_cpu"
+  awk -v a="$g_rps" -v b="$n_rps" -v c="$g_mbs" -v d="$n_mbs" -v e="$g_cpu" -v g="$n_cpu" -v f="$f" \
+    'BEGIN { printf "%-10s ratio    %11.2fx %9.2fx %10s %13.2fx   (gateway / nginx; goal >= 0.9x, CPU: lower is better)\n", f, a / b, c / d, "", e / g }'
 done
+echo "(on a shared machine req/s follow CPU share; server CPU per request is the steadier figure)"

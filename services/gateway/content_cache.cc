@@ -47,7 +47,7 @@ uint64_t ContentCache::Generation() const {
 void ContentCache::Insert(std::string_view site, uint64_t version, std::string_view path,
                           std::shared_ptr<const CachedFile> file, uint64_t generation) {
   std::string key = MakeKey(site, version, path);
-  const size_t cost = file->body.size() + key.size() + kEntryOverhead;
+  const size_t cost = file->bytes.size() + key.size() + kEntryOverhead;
   if (cost > budget_bytes_) return;
   absl::MutexLock lock(&mu_);
   if (generation != generation_) return;

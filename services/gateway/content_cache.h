@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "services/gateway/file_bytes.h"
 #include "services/gateway/site_source.h"
 
 namespace evermirror::gateway {
@@ -22,7 +23,7 @@ namespace evermirror::gateway {
 struct CachedFile {
   std::string file_path;     // the file served (e.g. "a/index.html" for request path "a")
   EntryStat stat;
-  std::string body;          // the whole file
+  FileBytes bytes;           // the whole file
   std::string etag;          // quoted strong ETag
   std::string content_type;
   std::string last_modified; // IMF-fixdate

@@ -7,7 +7,7 @@ namespace {
 
 std::shared_ptr<const CachedFile> File(size_t size, char fill = 'x') {
   auto file = std::make_shared<CachedFile>();
-  file->body.assign(size, fill);
+  file->bytes = FileBytes(std::string(size, fill), /*memfd_min_bytes=*/512);
   return file;
 }
 
@@ -72,7 +72,7 @@ TEST(ContentCacheTest, EvictedEntryStaysValidForItsHolder) {
   cache.Insert("s", 1, "b", File(1000, 'b'), cache.Generation());
   EXPECT_EQ(cache.Lookup("s", 1, "a"), nullptr);
   ASSERT_NE(held, nullptr);
-  EXPECT_EQ(held->body, std::string(1000, 'a'));
+  EXPECT_EQ(held->bytes.view(), std::string(1000, 'a'));
 }
 
 TEST(ContentCacheTest, ReplacingAnEntryKeepsAccountingRight) {

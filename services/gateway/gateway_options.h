@@ -52,8 +52,11 @@ struct GatewayOptions {
   size_t rate_limit_max_clients = 65536;
 
   // Memory for cached file contents, and the largest file kept in it.
-  size_t cache_bytes = 64 * 1024 * 1024;
-  size_t cache_max_file_bytes = 1024 * 1024;
+  size_t cache_bytes = 128 * 1024 * 1024;
+  size_t cache_max_file_bytes = 16 * 1024 * 1024;
+  // Cached files at least this large are kept in a memfd and sent with sendfile(2), which
+  // saves copying them into the socket (smaller ones go out in one write with the headers).
+  size_t cache_sendfile_min_bytes = 64 * 1024;
   // Bytes read from the site source at once when streaming a file that is not cached.
   size_t read_chunk_bytes = 256 * 1024;
 

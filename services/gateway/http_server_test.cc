@@ -22,6 +22,12 @@ namespace {
 const std::string kKey(32, '\x42');
 const std::string kHex = ToHex(kKey);
 
+std::string Pattern(size_t n) {
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<char>('a' + i % 23);
+  return out;
+}
+
 std::string Get(const std::string& path, const std::string& extra = "") {
   return "GET /" + kHex + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
 }
@@ -34,7 +40,7 @@ class HttpServerTest : public ::testing::Test {
     source_.AddSite(kKey, "site");
     source_.Publish(kKey, {{"index.html", "<h1>hi</h1>"},
                            {"a.txt", "0123456789"},
-                           {"big.bin", std::string(300000, 'z')}});
+                           {"big.bin", Pattern(300000)}});
   }
   ~HttpServerTest() override {
     if (server_ != nullptr) server_->Stop();
@@ -170,11 +176,30 @@ TEST_F(HttpServerTest, StreamsLargeFilesAndRanges) {
   auto whole = Exchange(Get("/big.bin"));
   ASSERT_TRUE(whole.has_value());
   EXPECT_EQ(whole->status, 200);
-  EXPECT_EQ(whole->body, std::string(300000, 'z'));
+  EXPECT_EQ(whole->body, Pattern(300000));
   auto range = Exchange(Get("/big.bin", "Range: bytes=100000-200000,-5\r\n"));
   ASSERT_TRUE(range.has_value());
   EXPECT_EQ(range->status, 206);
-  EXPECT_NE(range->body.find(std::string(100001, 'z')), std::string::npos);
+  EXPECT_NE(range->body.find(Pattern(300000).substr(100000, 100001)), std::string::npos);
+}
+
+TEST_F(HttpServerTest, LargeCachedFilesAreSentFromMemfd) {
+  options_.cache_sendfile_min_bytes = 64 * 1024;
+  Start();
+  RawHttpClient client(server_->port());
+  for (int i = 0; i < 3; ++i) {  // miss, then prepared sendfile responses
+    ASSERT_TRUE(client.Send(Get("/big.bin")));
+    auto r = client.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->Header("content-length"), "300000");
+    EXPECT_EQ(r->body, Pattern(300000)) << i;
+  }
+  ASSERT_TRUE(client.Send(Get("/big.bin", "Range: bytes=299990-\r\n")));
+  auto tail = client.Read();
+  ASSERT_TRUE(tail.has_value());
+  EXPECT_EQ(tail->status, 206);
+  EXPECT_EQ(tail->body, Pattern(300000).substr(299990));
+  EXPECT_EQ(handler_->cache().Stats().hits, 3u);
 }
 
 TEST_F(HttpServerTest, MalformedRequestsGetPreciseCodes) {

@@ -33,7 +33,7 @@ struct HttpRequest {
 struct BodyPart {
   enum class Source {
     kOwned,   // HttpResponse::owned[offset, offset + length)
-    kShared,  // HttpResponse::shared->body[offset, offset + length)
+    kShared,  // HttpResponse::shared->bytes[offset, offset + length)
     kFile,    // the file HttpResponse::file names, read through the site source
   };
   Source source = Source::kOwned;

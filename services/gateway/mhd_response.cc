@@ -1,6 +1,7 @@
 #include "services/gateway/mhd_response.h"
 
 #include <microhttpd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,8 +12,9 @@ namespace evermirror::gateway {
 namespace {
 
 const char* PartData(const HttpResponse& response, const BodyPart& part) {
-  const std::string& bytes =
-      part.source == BodyPart::Source::kOwned ? response.owned : response.shared->body;
+  const std::string_view bytes = part.source == BodyPart::Source::kOwned
+                                     ? std::string_view(response.owned)
+                                     : response.shared->bytes.view();
   return bytes.data() + part.offset;
 }
 
@@ -98,9 +100,18 @@ MHD_Response* CreateBody(HttpResponse response, RequestHandler* handler, size_t 
 }  // namespace
 
 std::shared_ptr<void> PrepareMhdResponse(const HttpResponse& response) {
-  const std::string& body = response.shared->body;
-  MHD_Response* r = MHD_create_response_from_buffer(
-      body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_PERSISTENT);
+  const FileBytes& bytes = response.shared->bytes;
+  MHD_Response* r;
+  if (bytes.fd() >= 0) {
+    // sendfile(2) from the memfd: the bytes are not copied into the socket.
+    const int fd = dup(bytes.fd());
+    if (fd < 0) return nullptr;
+    r = MHD_create_response_from_fd_at_offset64(bytes.size(), fd, 0);
+    if (r == nullptr) close(fd);
+  } else {
+    r = MHD_create_response_from_buffer(bytes.size(), const_cast<char*>(bytes.view().data()),
+                                        MHD_RESPMEM_PERSISTENT);
+  }
   if (r == nullptr) return nullptr;
   for (const auto& [name, value] : response.headers) {
     MHD_add_response_header(r, name.c_str(), value.c_str());

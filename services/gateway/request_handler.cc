@@ -215,9 +215,10 @@ absl::StatusOr<std::shared_ptr<const CachedFile>> RequestHandler::LoadFile(
     const SiteRequest& sr, const std::string& file_path, const EntryStat& stat,
     uint64_t generation) {
   std::shared_ptr<CachedFile> file = MakeFileEntry(sr, file_path, stat);
-  EM_RETURN_IF_ERROR(
-      source_->Read(sr.site.key, sr.version, file_path, 0, stat.size, &file->body));
-  if (file->body.size() != stat.size) return absl::DataLossError("file shorter than its stat");
+  std::string data;
+  EM_RETURN_IF_ERROR(source_->Read(sr.site.key, sr.version, file_path, 0, stat.size, &data));
+  if (data.size() != stat.size) return absl::DataLossError("file shorter than its stat");
+  file->bytes = FileBytes(std::move(data), options_.cache_sendfile_min_bytes);
   cache_.Insert(sr.site.key, sr.version, sr.cache_path, file, generation);
   const CacheStats stats = cache_.Stats();
   metrics_->SetCacheSize(stats.entries, stats.bytes);
@@ -253,13 +254,13 @@ HttpResponse RequestHandler::ServeCached(const HttpRequest& request, const SiteR
     response.prepared_variant = variant;
     response.prepared = file->Prepared(variant);
     if (response.prepared != nullptr) {
-      response.parts = {BodyPart{BodyPart::Source::kShared, 0, file->body.size()}};
+      response.parts = {BodyPart{BodyPart::Source::kShared, 0, file->bytes.size()}};
       response.shared = std::move(file);
       response.site_alias = sr.site.alias;
       return response;
     }
   }
-  BuildFileResponse(request, {file->body.size(), file->etag, file->content_type,
+  BuildFileResponse(request, {file->bytes.size(), file->etag, file->content_type,
                               file->last_modified},
                     BodyPart::Source::kShared, options_.max_ranges, &response);
   response.shared = std::move(file);
@@ -305,7 +306,7 @@ HttpResponse RequestHandler::ServeNotFound(const SiteRequest& sr) {
   response.status = 404;
   if (page != nullptr) {
     response.shared = std::move(page);
-    response.parts = {BodyPart{BodyPart::Source::kShared, 0, response.shared->body.size()}};
+    response.parts = {BodyPart{BodyPart::Source::kShared, 0, response.shared->bytes.size()}};
     response.AddHeader("Content-Type", "text/html; charset=utf-8");
   } else {
     response = ErrorResponse(404, "No such page.");

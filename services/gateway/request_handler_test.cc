@@ -44,7 +44,7 @@ class RequestHandlerTest : public ::testing::Test {
     std::string out;
     for (const BodyPart& part : r.parts) {
       if (part.source == BodyPart::Source::kOwned) out += r.owned.substr(part.offset, part.length);
-      if (part.source == BodyPart::Source::kShared) out += r.shared->body.substr(part.offset, part.length);
+      if (part.source == BodyPart::Source::kShared) out += std::string(r.shared->bytes.view().substr(part.offset, part.length));
       if (part.source == BodyPart::Source::kFile) {
         std::string chunk;
         EXPECT_TRUE(handler().ReadFilePart(r.file, part.offset, part.length, &chunk).ok());
