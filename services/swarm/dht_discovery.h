@@ -27,7 +27,7 @@ class DhtDiscovery final : public Discovery {
   struct Options {
     uint16_t announce_port = 0;  // the replicator's peer TCP port; 0: never announce
     size_t k = 8;                // a routing table with fewer nodes than this is thin
-    absl::Duration thin_check_interval = absl::Seconds(5);  // how often thin announces are rechecked
+    absl::Duration thin_check_interval = absl::Seconds(2);  // how often thin announces are rechecked
   };
 
   // `node` and `scheduler` must outlive this object; the node must be started by the caller.

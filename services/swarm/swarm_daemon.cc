@@ -6,18 +6,17 @@
 #include "services/swarm/net_util.h"
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
+#include "shared/base/strings.h"
 #include "shared/dht/node_state.h"
 
 namespace evermirror::swarm {
 namespace {
 
-absl::Status Bad(std::string_view key, const absl::Status& status) {
-  return absl::InvalidArgumentError(absl::StrCat("swarm.", key, ": ", status.message()));
+absl::Status Bad(std::string_view key, std::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat("swarm.", ToAbsl(key), ": ", ToAbsl(message)));
 }
 
-absl::Status Bad(std::string_view key, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat("swarm.", key, ": ", message));
-}
+absl::Status Bad(std::string_view key, const absl::Status& status) { return Bad(key, ToStd(status.message())); }
 
 lan::DnsSdResponder::Options DnsSdOptions(const DaemonOptions& o) {
   lan::DnsSdResponder::Options d;
@@ -47,7 +46,8 @@ absl::Status DaemonOptions::Validate() const {
     if (auto s = DnsSdOptions(*this).Validate(); !s.ok()) return Bad("dnssd_name/dnssd_host/gateway_port", s);
   }
   if (metrics_sync_interval <= absl::ZeroDuration()) return Bad("metrics_sync_interval", "must be positive");
-  if (auto s = swarm.Validate(); !s.ok()) return Bad("", s);
+  // SwarmOptions messages start with the key: "swarm.lookup_interval must be positive".
+  if (auto s = swarm.Validate(); !s.ok()) return absl::InvalidArgumentError(absl::StrCat("swarm.", s.message()));
   return absl::OkStatus();
 }
 

@@ -40,12 +40,16 @@ void Swarm::OnRoundPart(const std::string& topic, uint64_t round, size_t peers) 
   if (shut_down_ || state == nullptr || state->round_id != round || state->pending == 0) return;
   state->round_peers += peers;
   if (--state->pending > 0) return;
+  // What counts is whether the topic has candidates, not what the mechanisms reported: a
+  // lookup that only found our own announce found nobody.
+  const size_t candidates = store_.CountFor(topic);
   const absl::Duration delay =
-      TopicTable::FinishRound(*state, state->round_peers, seams_.clock->Now(), options_.lookup, *seams_.random);
+      TopicTable::FinishRound(*state, candidates, seams_.clock->Now(), options_.lookup, *seams_.random);
   if (seams_.metrics != nullptr) seams_.metrics->LookupRound();
   log::Debug("lookup_round_done")
       .Kv("topic", ToHex(topic.substr(0, 8)))
-      .Kv("peers", static_cast<uint64_t>(state->round_peers))
+      .Kv("reported", static_cast<uint64_t>(state->round_peers))
+      .Kv("candidates", static_cast<uint64_t>(candidates))
       .Kv("next_s", absl::ToDoubleSeconds(delay));
   state->timer = seams_.scheduler->RunAfter(delay, [this, guard = guard_, topic, round] {
     lan::LifetimeGuard::Scope scope(guard.get());

@@ -180,9 +180,22 @@ TEST_F(SwarmTest, ARoundEndsOnlyWhenEveryPeriodicMechanismHasAnswered) {
   EXPECT_FALSE(swarm_->ListTopics()[0].next_lookup_at.has_value());
   scheduler_.AdvanceBy(absl::Minutes(30));
   EXPECT_EQ(dht_->lookups(kTopic), 1);  // no new round while one is open
-  EXPECT_EQ(static_->CompletePending(kTopic, 2), 1u);
+  static_->Emit(kTopic, kPeer);
+  EXPECT_EQ(static_->CompletePending(kTopic, 1), 1u);
   EXPECT_EQ(swarm_->ListTopics()[0].lookup_rounds, 1u);
   EXPECT_EQ(*swarm_->ListTopics()[0].next_lookup_at, clock_.Now() + absl::Minutes(10));
+}
+
+TEST_F(SwarmTest, ARoundThatFoundOnlyOurselvesCountsAsEmpty) {
+  SwarmOptions o = Options();
+  o.candidates.self_port = 3282;
+  o.candidates.self_addresses = {0xC0A80105};  // kPeer is us
+  Build(o);
+  dht_->SetPeers(kTopic, {kPeer});  // the DHT hands back our own announce
+  ASSERT_TRUE(swarm_->Join(kTopic, {}).ok());
+  EXPECT_TRUE(swarm_->ListPeers(kTopic)->empty());
+  scheduler_.AdvanceBy(absl::Seconds(5));
+  EXPECT_EQ(dht_->lookups(kTopic), 2);  // retried soon, not after 10 minutes
 }
 
 TEST_F(SwarmTest, RejoinUpdatesFlagsAndLookupOffStopsRounds) {

@@ -47,13 +47,13 @@ TopicInfo TopicTable::Info(const std::string& topic, const TopicState& state) {
   return info;
 }
 
-absl::Duration TopicTable::FinishRound(TopicState& state, size_t peers, absl::Time now, const LookupPolicy& policy,
+absl::Duration TopicTable::FinishRound(TopicState& state, size_t candidates, absl::Time now, const LookupPolicy& policy,
                                        env::Random& random) {
   ++state.rounds;
   state.last_lookup_at = now;
   state.pending = 0;
   absl::Duration delay = policy.interval;
-  if (peers == 0) {
+  if (candidates == 0) {
     // 5 s, 10 s, 20 s, ... up to the interval: cheap while few topics are empty, and quick to
     // notice a peer that appears just after we joined.
     const int doublings = std::min(state.empty_rounds, 30);

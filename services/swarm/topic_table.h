@@ -1,7 +1,7 @@
 // TopicTable: the topics the swarm has joined, their flags and lookup-round bookkeeping, and
 // the policy for when a topic's next lookup round starts: every lookup_interval (jittered)
-// while rounds find peers, sooner after empty rounds (empty_lookup_retry, doubling up to the
-// interval), so a box that joined before the DHT was reachable does not wait 10 minutes.
+// while the topic has candidates, sooner while it has none (empty_lookup_retry, doubling up to
+// the interval), so a box that joined before the DHT was reachable does not wait 10 minutes.
 // Owned by Swarm; pure logic.
 #pragma once
 
@@ -36,8 +36,8 @@ struct TopicState {
   uint64_t rounds = 0;          // completed rounds
   uint64_t round_id = 0;        // the current round; callbacks of older rounds are ignored
   size_t pending = 0;           // mechanisms the current round still waits for
-  size_t round_peers = 0;       // peers reported in the current round so far
-  int empty_rounds = 0;         // consecutive rounds that found no peers
+  size_t round_peers = 0;       // peers the mechanisms reported in the current round so far (for logs)
+  int empty_rounds = 0;         // consecutive rounds that ended without candidates
   env::Scheduler::TaskId timer = 0;  // the next round, 0 if none scheduled
 };
 
@@ -58,8 +58,9 @@ class TopicTable {
   // The snapshot of a topic; `candidates` filled in by the caller.
   static TopicInfo Info(const std::string& topic, const TopicState& state);
 
-  // Records the end of a round that found `peers` and returns the delay before the next one.
-  static absl::Duration FinishRound(TopicState& state, size_t peers, absl::Time now, const LookupPolicy& policy,
+  // Records the end of a round after which the topic has `candidates` and returns the delay
+  // before the next one.
+  static absl::Duration FinishRound(TopicState& state, size_t candidates, absl::Time now, const LookupPolicy& policy,
                                     env::Random& random);
 
  private:
