@@ -7,6 +7,7 @@
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
+#include "shared/drive/records.h"
 
 namespace evermirror::replicator {
 namespace {
@@ -137,7 +138,10 @@ absl::Status FeedStore::Load() {
     feeds_[DkKey(entry->stored.feed->discovery_key())] = std::move(*entry);
   }
   // A crash may have come between a hyperdrive's block 0 and recording its content feed.
-  for (const crypto::PublicKey& key : hyperdrives) MaybeFollowContent(key);
+  for (const crypto::PublicKey& key : hyperdrives) {
+    MaybeFollowContent(key);
+    ReopenWritableContent(key);
+  }
   log::Info("feeds_loaded").Kv("count", static_cast<uint64_t>(List().size()));
   return absl::OkStatus();
 }
@@ -170,7 +174,76 @@ absl::StatusOr<StoredFeed> FeedStore::Add(const crypto::PublicKey& key, Download
   return entry.stored;
 }
 
+void FeedStore::ReopenWritableContent(const crypto::PublicKey& metadata_key) {
+  std::optional<StoredFeed> meta = Get(metadata_key);
+  std::optional<StoredFeed> content = Linked(metadata_key);
+  if (!meta.has_value() || !content.has_value() || !meta->feed->feed().writable() ||
+      content->feed->feed().writable()) {
+    return;
+  }
+  absl::StatusOr<crypto::SecretKey> secret = meta->feed->feed().SecretKeyForDerivation();
+  if (!secret.ok()) return;
+  const crypto::KeyPair derived = drive::ContentKeyPair(*secret);
+  const crypto::Hash dk = content->feed->discovery_key();
+  absl::MutexLock lock(&mu_);
+  auto it = feeds_.find(DkKey(dk));
+  if (it == feeds_.end()) return;
+  it->second.stored.feed.reset();  // nobody else holds it during Load: the files close here
+  hypercore::FeedOptions options = StoreFeedOptions();
+  options.store_secret_key = false;
+  absl::StatusOr<std::unique_ptr<hypercore::Feed>> feed = hypercore::Feed::OpenWritable(fs_, DirFor(dk), derived, options);
+  if (!feed.ok()) {
+    log::Error("content_feed_reopen_failed").Kv("status", feed.status());
+    feeds_.erase(it);
+    return;
+  }
+  it->second.stored.feed = std::make_shared<ReplicatedFeed>(std::shared_ptr<hypercore::Feed>(std::move(*feed)),
+                                                            DownloadMode::kNone);
+}
+
+absl::Status FeedStore::Insert(const Entry& entry) {
+  const crypto::Hash dk = entry.stored.feed->discovery_key();
+  EM_RETURN_IF_ERROR(WriteMeta(dk, entry));
+  absl::MutexLock lock(&mu_);
+  feeds_[DkKey(dk)] = entry;
+  return absl::OkStatus();
+}
+
+// Content first, as the reference does: until the metadata feed exists with its index, nothing
+// points at the content feed, so a crash part-way leaves nothing half made that is visible.
+absl::StatusOr<StoredFeed> FeedStore::CreateHyperdrive() {
+  const crypto::KeyPair kp = crypto::GenerateKeyPair();
+  const crypto::KeyPair content_kp = drive::ContentKeyPair(kp.secret_key);
+  hypercore::FeedOptions content_options = StoreFeedOptions();
+  content_options.store_secret_key = false;
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<hypercore::Feed> content,
+                      hypercore::Feed::Create(fs_, DirFor(crypto::DiscoveryKey(content_kp.public_key)), content_kp,
+                                              content_options));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<hypercore::Feed> metadata,
+                      hypercore::Feed::Create(fs_, DirFor(crypto::DiscoveryKey(kp.public_key)), kp, StoreFeedOptions()));
+  EM_RETURN_IF_ERROR(metadata->Append(drive::EncodeIndex(content_kp.public_key)).status());
+  EM_RETURN_IF_ERROR(content->Flush());
+  EM_RETURN_IF_ERROR(metadata->Flush());
+  Entry content_entry{StoredFeed{}, DownloadMode::kNone};
+  content_entry.stored.kind = FeedKind::kContent;
+  content_entry.stored.linked = kp.public_key;
+  content_entry.stored.last_update = clock_->Now();
+  content_entry.stored.feed = std::make_shared<ReplicatedFeed>(std::shared_ptr<hypercore::Feed>(std::move(content)),
+                                                               DownloadMode::kNone);
+  Entry meta_entry{StoredFeed{}, DownloadMode::kNone};
+  meta_entry.stored.kind = FeedKind::kHyperdrive;
+  meta_entry.stored.linked = content_kp.public_key;
+  meta_entry.stored.last_update = clock_->Now();
+  meta_entry.stored.feed = std::make_shared<ReplicatedFeed>(std::shared_ptr<hypercore::Feed>(std::move(metadata)),
+                                                            DownloadMode::kNone);
+  EM_RETURN_IF_ERROR(Insert(content_entry));
+  EM_RETURN_IF_ERROR(Insert(meta_entry));
+  return meta_entry.stored;
+}
+
 absl::StatusOr<StoredFeed> FeedStore::Create(FeedKind kind) {
+  if (kind == FeedKind::kHyperdrive) return CreateHyperdrive();
+  if (kind == FeedKind::kContent) return absl::InvalidArgumentError("content feeds are created with their hyperdrive");
   const crypto::KeyPair kp = crypto::GenerateKeyPair();
   const crypto::Hash dk = crypto::DiscoveryKey(kp.public_key);
   EM_ASSIGN_OR_RETURN(std::unique_ptr<hypercore::Feed> feed,
@@ -179,9 +252,7 @@ absl::StatusOr<StoredFeed> FeedStore::Create(FeedKind kind) {
   entry.stored.kind = kind;
   entry.stored.last_update = clock_->Now();
   entry.stored.feed = std::make_shared<ReplicatedFeed>(std::shared_ptr<hypercore::Feed>(std::move(feed)), DownloadMode::kNone);
-  EM_RETURN_IF_ERROR(WriteMeta(dk, entry));
-  absl::MutexLock lock(&mu_);
-  feeds_[DkKey(dk)] = entry;
+  EM_RETURN_IF_ERROR(Insert(entry));
   return entry.stored;
 }
 

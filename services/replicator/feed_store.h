@@ -41,6 +41,9 @@ class FeedStore final : public replication::FeedDirectory {
 
   // Adds (or, if present, updates the mode of) a replica of `key`.
   absl::StatusOr<StoredFeed> Add(const crypto::PublicKey& key, replication::DownloadMode mode, FeedKind kind);
+  // A new writable feed. kHyperdrive creates a whole archive: the metadata feed, its content
+  // feed (key derived from the metadata key, as hyperdrive does; never stored) and the index
+  // block naming it. Returns the metadata feed.
   absl::StatusOr<StoredFeed> Create(FeedKind kind);
   // Removes the feed (and a hyperdrive's content feed) and deletes its data. Returns what was
   // removed so callers can close their channels. NotFound if unknown.
@@ -69,6 +72,11 @@ class FeedStore final : public replication::FeedDirectory {
   std::string DirFor(const crypto::Hash& discovery_key) const;
   absl::Status WriteMeta(const crypto::Hash& discovery_key, const Entry& entry);
   absl::StatusOr<Entry> OpenDir(const std::string& name);
+  absl::StatusOr<StoredFeed> CreateHyperdrive();
+  absl::Status Insert(const Entry& entry);
+  // A writable hyperdrive's content feed opens read-only from disk (its secret key is not
+  // stored): reopen it writable with the key derived from the metadata feed.
+  void ReopenWritableContent(const crypto::PublicKey& metadata_key);
   std::optional<StoredFeed> MaybeFollowContent(const crypto::PublicKey& key) ABSL_LOCKS_EXCLUDED(mu_);
 
   env::FileSystem* const fs_;

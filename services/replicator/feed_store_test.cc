@@ -1,6 +1,7 @@
 #include "services/replicator/feed_store.h"
 
 #include "gtest/gtest.h"
+#include "shared/crypto/key_text.h"
 #include "shared/env/testing/mem_file_system.h"
 #include "shared/env/testing/sim_clock.h"
 
@@ -60,20 +61,50 @@ TEST_F(FeedStoreTest, AddingAgainUpdatesTheMode) {
   EXPECT_EQ(store.Get(key)->feed->mode(), DownloadMode::kNone);
 }
 
-TEST_F(FeedStoreTest, HyperdriveFollowsItsContentFeedAndRemovesItTogether) {
+TEST_F(FeedStoreTest, CreatedHyperdriveIsAWholeWritableArchiveAcrossRestarts) {
+  crypto::PublicKey key;
+  {
+    FeedStore store(&fs_, "feeds", &clock_);
+    ASSERT_TRUE(store.Load().ok());
+    auto metadata = store.Create(FeedKind::kHyperdrive);
+    ASSERT_TRUE(metadata.ok()) << metadata.status();
+    key = metadata->feed->key();
+    EXPECT_EQ(metadata->feed->feed().length(), 1u);  // the index
+    auto content = store.Linked(key);
+    ASSERT_TRUE(content.has_value());
+    EXPECT_TRUE(content->feed->feed().writable());
+    EXPECT_EQ(ParseHyperdriveIndex(metadata->feed->feed().Get(0).value()).value(), content->feed->key());
+    EXPECT_FALSE(fs_.Exists("feeds/" + crypto::HashHex(content->feed->discovery_key()) + "/secret_key"));
+    EXPECT_EQ(store.Create(FeedKind::kContent).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  FeedStore again(&fs_, "feeds", &clock_);
+  ASSERT_TRUE(again.Load().ok());
+  auto content = again.Linked(key);
+  ASSERT_TRUE(content.has_value());
+  EXPECT_TRUE(content->feed->feed().writable());  // re-derived from the metadata key
+  EXPECT_TRUE(content->feed->feed().Append("block").ok());
+}
+
+TEST_F(FeedStoreTest, MirroredHyperdriveFollowsItsContentFeedAndRemovesItTogether) {
+  env::MemFileSystem author_fs;
+  FeedStore author(&author_fs, "feeds", &clock_);
+  ASSERT_TRUE(author.Load().ok());
+  auto archive = author.Create(FeedKind::kHyperdrive).value();
+  const crypto::PublicKey content_key = author.Linked(archive.feed->key())->feed->key();
   FeedStore store(&fs_, "feeds", &clock_);
   ASSERT_TRUE(store.Load().ok());
-  // A writable "hyperdrive" here stands in for one that arrived from a peer.
-  auto metadata = store.Create(FeedKind::kHyperdrive).value();
-  const crypto::PublicKey content = crypto::GenerateKeyPair().public_key;
-  ASSERT_TRUE(metadata.feed->feed().Append(HyperdriveIndex(content)).ok());
-  auto followed = store.OnBlocksStored(metadata.feed->key(), 0);
+  auto mirror = store.Add(archive.feed->key(), DownloadMode::kAll, FeedKind::kHyperdrive).value();
+  EXPECT_FALSE(store.OnBlocksStored(archive.feed->key(), 0).has_value());  // block 0 not here yet
+  hypercore::RemoteTree remote;
+  auto proof = archive.feed->feed().ProofFor(0, 0, false, &remote).value();
+  ASSERT_TRUE(mirror.feed->feed().Put(0, archive.feed->feed().Get(0).value(), proof).ok());
+  auto followed = store.OnBlocksStored(archive.feed->key(), 0);
   ASSERT_TRUE(followed.has_value());
-  EXPECT_EQ(followed->feed->key(), content);
+  EXPECT_EQ(followed->feed->key(), content_key);
   EXPECT_EQ(followed->kind, FeedKind::kContent);
-  EXPECT_EQ(store.Linked(metadata.feed->key())->feed->key(), content);
-  EXPECT_FALSE(store.OnBlocksStored(metadata.feed->key(), 0).has_value());  // only once
-  auto removed = store.Remove(metadata.feed->key()).value();
+  EXPECT_EQ(followed->feed->mode(), DownloadMode::kAll);
+  EXPECT_FALSE(store.OnBlocksStored(archive.feed->key(), 0).has_value());  // only once
+  auto removed = store.Remove(archive.feed->key()).value();
   EXPECT_EQ(removed.size(), 2u);
   EXPECT_TRUE(store.List().empty());
 }

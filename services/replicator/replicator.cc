@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
+#include "shared/drive/archive.h"
 
 namespace evermirror::replicator {
 
@@ -65,6 +66,7 @@ absl::Status ReplicatorOptions::Validate() const {
 Replicator::Replicator(const ReplicatorOptions& options, env::FileSystem* fs, env::Clock* clock,
                        metrics::Registry* metrics)
     : options_(options),
+      fs_(fs),
       clock_(clock),
       store_(fs, env::JoinPath(options.data_dir, "feeds"), clock),
       peers_(options.peers, &store_, this, clock),
@@ -164,6 +166,56 @@ absl::StatusOr<std::vector<ReadBlock>> Replicator::Read(const crypto::PublicKey&
     out.push_back(std::move(block));
   }
   return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Replicator::BlockSizes(const crypto::PublicKey& key, uint64_t start,
+                                                              uint64_t count) {
+  EM_ASSIGN_OR_RETURN(StoredFeed stored, Lookup(key));
+  std::vector<uint64_t> sizes;
+  const uint64_t end = std::min(start + count, stored.feed->feed().length());
+  for (uint64_t i = start; i < end; ++i) {
+    EM_ASSIGN_OR_RETURN(uint64_t size, stored.feed->feed().BlockSize(i));
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> Replicator::Seek(const crypto::PublicKey& key, uint64_t byte_offset) {
+  EM_ASSIGN_OR_RETURN(StoredFeed stored, Lookup(key));
+  return stored.feed->feed().Seek(byte_offset);
+}
+
+absl::StatusOr<uint64_t> Replicator::FirstMissing(const crypto::PublicKey& key, uint64_t start, uint64_t end) {
+  EM_ASSIGN_OR_RETURN(StoredFeed stored, Lookup(key));
+  return std::min(stored.feed->feed().NextMissing(start), end);
+}
+
+absl::StatusOr<drive::PublishReport> Replicator::PublishFolder(
+    const crypto::PublicKey& key, const std::string& path, std::function<void(const drive::PublishProgress&)> on_progress) {
+  EM_ASSIGN_OR_RETURN(StoredFeed metadata, Lookup(key));
+  std::optional<StoredFeed> content = store_.Linked(key);
+  if (metadata.kind != FeedKind::kHyperdrive || !content.has_value() || !metadata.feed->feed().writable() ||
+      !content->feed->feed().writable()) {
+    return absl::FailedPreconditionError("not a hyperdrive this box can write");
+  }
+  absl::MutexLock lock(&publish_mu_);
+  const uint64_t metadata_before = metadata.feed->feed().length();
+  const uint64_t content_before = content->feed->feed().length();
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<drive::Archive> archive,
+                      drive::Archive::FromFeeds(metadata.feed->feed_ptr(), content->feed->feed_ptr()));
+  drive::PublishOptions options;
+  options.on_progress = std::move(on_progress);
+  absl::StatusOr<drive::PublishReport> report = drive::PublishFolder(*archive, *fs_, path, options);
+  // Whatever was committed (also by a publish that failed part-way) goes out to peers.
+  EM_RETURN_IF_ERROR(archive->Flush());
+  for (const auto& [feed, before] : {std::pair{content->feed, content_before}, std::pair{metadata.feed, metadata_before}}) {
+    const uint64_t after = feed->feed().length();
+    if (after > before) {
+      store_.OnBlocksStored(feed->key(), before);
+      peers_.AnnounceLocal(feed, before, after - before);
+    }
+  }
+  return report;
 }
 
 absl::StatusOr<FeedInfo> Replicator::GetFeed(const crypto::PublicKey& key) {

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "services/replicator/feed_store.h"
 #include "services/replicator/peer_manager.h"
+#include "shared/drive/publish.h"
 #include "shared/metrics/metrics.h"
 
 namespace evermirror::replicator {
@@ -65,6 +66,17 @@ class Replicator final : public PeerEvents {
   // block). With `fetch`, missing blocks are requested from peers and awaited up to `timeout`.
   absl::StatusOr<std::vector<ReadBlock>> Read(const crypto::PublicKey& key, uint64_t start, uint64_t count,
                                               uint64_t max_bytes, bool fetch, absl::Duration timeout);
+  // Byte size of each block in [start, start + count) (the blocks need not be stored).
+  absl::StatusOr<std::vector<uint64_t>> BlockSizes(const crypto::PublicKey& key, uint64_t start, uint64_t count);
+  // The block holding feed byte `byte_offset` and the offset inside it.
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> Seek(const crypto::PublicKey& key, uint64_t byte_offset);
+  // Whether every block of [start, end) is stored; the first missing one otherwise.
+  absl::StatusOr<uint64_t> FirstMissing(const crypto::PublicKey& key, uint64_t start, uint64_t end);
+  // Publishes the folder at `path` (on this machine) as the next version of the writable
+  // hyperdrive `key`, then announces the new blocks to peers. FailedPrecondition if `key` is
+  // not a writable hyperdrive here.
+  absl::StatusOr<drive::PublishReport> PublishFolder(const crypto::PublicKey& key, const std::string& path,
+                                                     std::function<void(const drive::PublishProgress&)> on_progress);
   absl::StatusOr<FeedInfo> GetFeed(const crypto::PublicKey& key);
   absl::Status RemoveFeed(const crypto::PublicKey& key);
   std::vector<FeedInfo> ListFeeds();
@@ -91,7 +103,9 @@ class Replicator final : public PeerEvents {
   absl::StatusOr<StoredFeed> Lookup(const crypto::PublicKey& key);
 
   const ReplicatorOptions options_;
+  env::FileSystem* const fs_;
   env::Clock* const clock_;
+  absl::Mutex publish_mu_;  // one publish at a time: an archive has one writer
   FeedStore store_;
   PeerManager peers_;
   std::unique_ptr<Metrics> metrics_;

@@ -143,6 +143,68 @@ grpc::Status ReplicatorService::ReadBlocks(grpc::ServerContext*, const v1::ReadB
   return grpc::Status::OK;
 }
 
+grpc::Status ReplicatorService::BlockSizes(grpc::ServerContext*, const v1::BlockSizesRequest* req,
+                                           v1::BlockSizesResponse* out) {
+  absl::StatusOr<crypto::PublicKey> key = Key(req->key());
+  if (!key.ok()) return rpc::ToGrpcStatus(key.status());
+  absl::StatusOr<std::vector<uint64_t>> sizes =
+      replicator_->BlockSizes(*key, req->start(), std::min<uint64_t>(req->count(), 65536));
+  if (!sizes.ok()) return rpc::ToGrpcStatus(sizes.status());
+  for (uint64_t size : *sizes) out->add_sizes(size);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReplicatorService::Seek(grpc::ServerContext*, const v1::SeekRequest* req, v1::SeekResponse* out) {
+  absl::StatusOr<crypto::PublicKey> key = Key(req->key());
+  if (!key.ok()) return rpc::ToGrpcStatus(key.status());
+  absl::StatusOr<std::pair<uint64_t, uint64_t>> found = replicator_->Seek(*key, req->byte_offset());
+  if (!found.ok()) return rpc::ToGrpcStatus(found.status());
+  out->set_index(found->first);
+  out->set_offset(found->second);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReplicatorService::FirstMissing(grpc::ServerContext*, const v1::FirstMissingRequest* req,
+                                             v1::FirstMissingResponse* out) {
+  absl::StatusOr<crypto::PublicKey> key = Key(req->key());
+  if (!key.ok()) return rpc::ToGrpcStatus(key.status());
+  absl::StatusOr<uint64_t> index = replicator_->FirstMissing(*key, req->start(), req->end());
+  if (!index.ok()) return rpc::ToGrpcStatus(index.status());
+  out->set_index(*index);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReplicatorService::PublishFolder(grpc::ServerContext*, const v1::PublishFolderRequest* req,
+                                              grpc::ServerWriter<v1::PublishFolderProgress>* writer) {
+  absl::StatusOr<crypto::PublicKey> key = Key(req->key());
+  if (!key.ok()) return rpc::ToGrpcStatus(key.status());
+  if (req->path().empty() || req->path()[0] != '/') {
+    return rpc::ToGrpcStatus(absl::InvalidArgumentError("path: an absolute folder path is required"));
+  }
+  absl::StatusOr<drive::PublishReport> report =
+      replicator_->PublishFolder(*key, req->path(), [writer](const drive::PublishProgress& p) {
+        v1::PublishFolderProgress progress;
+        progress.set_files_done(p.files_done);
+        progress.set_files_total(p.files_total);
+        progress.set_bytes_done(p.bytes_done);
+        progress.set_bytes_total(p.bytes_total);
+        writer->Write(progress);  // a client that went away just misses progress
+      });
+  if (!report.ok()) return rpc::ToGrpcStatus(report.status());
+  v1::PublishFolderProgress last;
+  v1::PublishReport* r = last.mutable_report();
+  r->set_version_before(report->version_before);
+  r->set_version_after(report->version_after);
+  for (const std::string& f : report->added) r->add_added(f);
+  for (const std::string& f : report->modified) r->add_modified(f);
+  for (const std::string& f : report->deleted) r->add_deleted(f);
+  r->set_unchanged(report->unchanged);
+  r->set_bytes_appended(report->bytes_appended());
+  for (const std::string& w : report->warnings) r->add_warnings(w);
+  writer->Write(last);
+  return grpc::Status::OK;
+}
+
 grpc::Status ReplicatorService::GetFeed(grpc::ServerContext*, const v1::FeedRequest* req, v1::FeedStatus* out) {
   absl::StatusOr<crypto::PublicKey> key = Key(req->key());
   if (!key.ok()) return rpc::ToGrpcStatus(key.status());

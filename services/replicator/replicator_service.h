@@ -17,6 +17,11 @@ class ReplicatorService final : public v1::Replicator::Service {
   grpc::Status CreateFeed(grpc::ServerContext*, const v1::CreateFeedRequest*, v1::FeedStatus*) override;
   grpc::Status Append(grpc::ServerContext*, const v1::AppendRequest*, v1::AppendResponse*) override;
   grpc::Status ReadBlocks(grpc::ServerContext*, const v1::ReadBlocksRequest*, v1::ReadBlocksResponse*) override;
+  grpc::Status BlockSizes(grpc::ServerContext*, const v1::BlockSizesRequest*, v1::BlockSizesResponse*) override;
+  grpc::Status Seek(grpc::ServerContext*, const v1::SeekRequest*, v1::SeekResponse*) override;
+  grpc::Status FirstMissing(grpc::ServerContext*, const v1::FirstMissingRequest*, v1::FirstMissingResponse*) override;
+  grpc::Status PublishFolder(grpc::ServerContext*, const v1::PublishFolderRequest*,
+                             grpc::ServerWriter<v1::PublishFolderProgress>*) override;
   grpc::Status GetFeed(grpc::ServerContext*, const v1::FeedRequest*, v1::FeedStatus*) override;
   grpc::Status RemoveFeed(grpc::ServerContext*, const v1::FeedRequest*, v1::RemoveFeedResponse*) override;
   grpc::Status ListFeeds(grpc::ServerContext*, const v1::ListFeedsRequest*, v1::ListFeedsResponse*) override;

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "shared/crypto/key_text.h"
+#include "shared/drive/publish.h"
 #include "shared/env/posix_file_system.h"
 
 namespace evermirror::replicator {
@@ -107,23 +108,38 @@ TEST_F(TwoReplicatorsTest, SparseMirrorFetchesOnlyWhatIsRead) {
   EXPECT_EQ(b_->GetFeed(feed.key)->downloaded, 5u);
 }
 
-TEST_F(TwoReplicatorsTest, HyperdriveMetadataBringsItsContentFeed) {
-  const FeedInfo content = a_->CreateFeed(FeedKind::kContent).value();
-  ASSERT_TRUE(a_->Append(content.key, Blocks(30, "content")).ok());
+TEST_F(TwoReplicatorsTest, PublishedSiteMirrorsWithItsContentFeed) {
+  const std::string site = env::JoinPath(tmp_, "site");
+  env::FileSystem* fs = env::DefaultFileSystem();
+  ASSERT_TRUE(fs->CreateDirs(site + "/css").ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*fs, site + "/index.html", "<h1>hi</h1>").ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*fs, site + "/css/a.css", std::string(200000, 'c')).ok());
   const FeedInfo metadata = a_->CreateFeed(FeedKind::kHyperdrive).value();
-  std::string index = "\x0a\x0ahyperdrive\x12\x20";
-  index.append(crypto::AsView(content.key));
-  ASSERT_TRUE(a_->Append(metadata.key, {index, "node-1", "node-2"}).ok());
+  ASSERT_TRUE(metadata.content_key.has_value());
+  int progress_calls = 0;
+  auto report = a_->PublishFolder(metadata.key, site, [&](const drive::PublishProgress&) { ++progress_calls; });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->added.size(), 2u);
+  EXPECT_GT(progress_calls, 0);
+  const FeedInfo content = a_->GetFeed(*metadata.content_key).value();
+  EXPECT_EQ(content.length, 5u);  // index.html in one 64 KiB block, a.css (200000 bytes) in four
   ASSERT_TRUE(b_->AddFeed(metadata.key, DownloadMode::kAll, FeedKind::kHyperdrive).ok());
   ASSERT_TRUE(b_->Connect("127.0.0.1", a_->peer_port(), metadata.discovery_key).ok());
   ASSERT_TRUE(WaitFor(*b_, metadata.key, [&] {
     auto info = b_->GetFeed(metadata.key);
-    return info->content_key.has_value() && b_->GetFeed(content.key).ok() &&
-           b_->GetFeed(content.key)->downloaded == 30;
+    auto c = b_->GetFeed(*metadata.content_key);
+    return info->content_key.has_value() && c.ok() && c->downloaded == content.length &&
+           info->downloaded == a_->GetFeed(metadata.key)->length;
   })) << "content feed not followed";
-  EXPECT_EQ(*b_->GetFeed(metadata.key)->content_key, content.key);
+  // A second publish with nothing changed appends nothing; a change reaches the mirror live.
+  EXPECT_EQ(a_->PublishFolder(metadata.key, site, nullptr)->bytes_appended(), 0u);
+  ASSERT_TRUE(env::WriteFileAtomic(*fs, site + "/new.txt", "new").ok());
+  ASSERT_TRUE(a_->PublishFolder(metadata.key, site, nullptr).ok());
+  const uint64_t version = a_->GetFeed(metadata.key)->length;
+  ASSERT_TRUE(WaitFor(*b_, metadata.key, [&] { return b_->GetFeed(metadata.key)->downloaded == version; }));
+  EXPECT_EQ(b_->PublishFolder(metadata.key, site, nullptr).status().code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(b_->RemoveFeed(metadata.key).ok());
-  EXPECT_FALSE(b_->GetFeed(content.key).ok());
+  EXPECT_FALSE(b_->GetFeed(*metadata.content_key).ok());
   EXPECT_TRUE(b_->ListFeeds().empty());
 }
 

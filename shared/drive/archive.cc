@@ -43,7 +43,7 @@ absl::Status ArchiveOptions::Validate() const {
   return absl::OkStatus();
 }
 
-Archive::Archive(std::unique_ptr<hypercore::Feed> metadata, std::unique_ptr<hypercore::Feed> content,
+Archive::Archive(std::shared_ptr<hypercore::Feed> metadata, std::shared_ptr<hypercore::Feed> content,
                  const ArchiveOptions& options)
     : options_(options),
       metadata_(std::move(metadata)),
@@ -67,6 +67,18 @@ absl::StatusOr<std::unique_ptr<Archive>> Archive::Create(env::FileSystem* fs, co
   EM_RETURN_IF_ERROR(metadata->Append(EncodeIndex(content->key())).status());
   EM_RETURN_IF_ERROR(content->Flush());
   EM_RETURN_IF_ERROR(metadata->Flush());
+  return std::unique_ptr<Archive>(new Archive(std::move(metadata), std::move(content), options));
+}
+
+absl::StatusOr<std::unique_ptr<Archive>> Archive::FromFeeds(std::shared_ptr<hypercore::Feed> metadata,
+                                                            std::shared_ptr<hypercore::Feed> content,
+                                                            const ArchiveOptions& options) {
+  EM_RETURN_IF_ERROR(options.Validate());
+  FeedBlockSource source(metadata.get());
+  EM_ASSIGN_OR_RETURN(crypto::PublicKey content_key, ReadContentKey(source));
+  if (content_key != content->key()) {
+    return absl::FailedPreconditionError("the content feed is not the one the archive's index names");
+  }
   return std::unique_ptr<Archive>(new Archive(std::move(metadata), std::move(content), options));
 }
 

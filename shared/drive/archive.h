@@ -65,6 +65,13 @@ class Archive {
                                                               const crypto::PublicKey& content_key,
                                                               const ArchiveOptions& options = {});
 
+  // Wraps feeds opened elsewhere (the replicator's store), which other threads may also use:
+  // Feed is thread-safe, and this archive must be their only writer. FailedPrecondition if
+  // `content` is not the feed metadata block 0 names.
+  static absl::StatusOr<std::unique_ptr<Archive>> FromFeeds(std::shared_ptr<hypercore::Feed> metadata,
+                                                            std::shared_ptr<hypercore::Feed> content,
+                                                            const ArchiveOptions& options = {});
+
   const crypto::PublicKey& key() const { return metadata_->key(); }
   const crypto::PublicKey& content_key() const { return content_->key(); }
   bool writable() const { return metadata_->writable() && content_->writable(); }
@@ -96,7 +103,7 @@ class Archive {
   absl::Status Flush();
 
  private:
-  Archive(std::unique_ptr<hypercore::Feed> metadata, std::unique_ptr<hypercore::Feed> content,
+  Archive(std::shared_ptr<hypercore::Feed> metadata, std::shared_ptr<hypercore::Feed> content,
           const ArchiveOptions& options);
 
   absl::Status CheckWritable() const;
@@ -109,8 +116,8 @@ class Archive {
   absl::Status MaybeSync() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ArchiveOptions options_;
-  std::unique_ptr<hypercore::Feed> metadata_;
-  std::unique_ptr<hypercore::Feed> content_;
+  std::shared_ptr<hypercore::Feed> metadata_;
+  std::shared_ptr<hypercore::Feed> content_;
   FeedBlockSource metadata_source_;
   FeedBlockSource content_source_;
   std::unique_ptr<ArchiveReader> reader_;
