@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever evermirror needs to build, run and test, idempotently.
 # Works as root (or with sudo) on a fresh Debian 12 machine that reaches only apt and npm.
-# Usage: scripts/install-deps.sh [build|test]   (test adds the reference peers' tooling)
+# Usage: scripts/install-deps.sh [build|test|bench]
+#   test adds the reference peers' tooling; bench adds wrk and nginx as well.
 set -euo pipefail
 mode="${1:-build}"
 
@@ -13,7 +14,10 @@ build_pkgs=(
 )
 test_pkgs=(
   nodejs npm iproute2 procps curl clang libclang-rt-14-dev python3-libtorrent
-  avahi-daemon avahi-utils dbus
+  avahi-daemon avahi-utils dbus prometheus
+)
+bench_pkgs=(
+  wrk nginx-light
 )
 
 sudo_cmd=()
@@ -30,7 +34,12 @@ missing() {
 }
 
 pkgs=("${build_pkgs[@]}")
-if [ "$mode" = test ]; then pkgs+=("${test_pkgs[@]}"); fi
+case "$mode" in
+  build) ;;
+  test) pkgs+=("${test_pkgs[@]}") ;;
+  bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "install-deps: unknown mode '$mode' (build|test|bench)" >&2; exit 2 ;;
+esac
 
 # nodejs/npm may already be present outside dpkg (e.g. a preinstalled Node); don't fight it.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
@@ -45,6 +54,16 @@ if [ -n "$need" ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   # shellcheck disable=SC2086
+  # Packages that ship daemons (prometheus, nginx, avahi) must not be started by apt: tests and
+  # benchmarks start their own instances on loopback or inside network namespaces.
+  policy=/usr/sbin/policy-rc.d
+  restore_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    restore_policy=1
+    trap '[ "$restore_policy" = 1 ] && "${sudo_cmd[@]}" rm -f "$policy"' EXIT
+  fi
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends $need
 else
   echo "install-deps: all ${#pkgs[@]} packages present"
