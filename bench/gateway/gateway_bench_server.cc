@@ -1,7 +1,9 @@
 // Serves a 4 KiB and a 10 MiB file through the gateway's real HttpServer from the in-memory
 // site source, and writes the same files to --dir for nginx. Prints "port=<n> key=<hex>" once
 // listening; runs until stdin closes. Used by bench/gateway/run.sh.
-//   gateway_bench_server --dir DIR [--threads N] [--connection-memory BYTES] [--cache-large]
+//   gateway_bench_server --dir DIR [--threads N] [--connection-memory BYTES] [--no-cache-large]
+// By default both files are cached (the 10 MiB one in a memfd, sent with sendfile);
+// --no-cache-large streams the 10 MiB file from the source for every request instead.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -43,10 +45,11 @@ int Run(int argc, char** argv) {
     } else if (arg == "--connection-memory" && i + 1 < argc) {
       options.connection_memory_bytes = std::stoul(argv[++i]);
       options.max_header_bytes = std::min(options.max_header_bytes, options.connection_memory_bytes / 2);
-    } else if (arg == "--cache-large") {
-      options.cache_max_file_bytes = 16 << 20;
+    } else if (arg == "--no-cache-large") {
+      options.cache_max_file_bytes = 1 << 20;
     } else {
-      std::cerr << "usage: gateway_bench_server --dir DIR [--threads N] [--cache-large]\n";
+      std::cerr << "usage: gateway_bench_server --dir DIR [--threads N] "
+                   "[--connection-memory BYTES] [--no-cache-large]\n";
       return 2;
     }
   }

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Gateway benchmark: wrk against evermirror-gateway's HTTP layer (in-memory source, 4 KiB
-# file from the cache, 10 MiB file streamed) and against nginx serving the same files from a
-# temp dir, in the same run, 32 connections each; prints req/s, MB/s, p99 and the ratios.
-#   bench/gateway/run.sh [BUILD_DIR] [SECONDS] [--cache-large]
+# Gateway benchmark: wrk against evermirror-gateway's HTTP layer (in-memory source; both files
+# served from its cache: 4 KiB from the heap, 10 MiB from a memfd with sendfile) and against
+# nginx serving the same files from a temp dir, in the same run, 32 connections each, in
+# alternating rounds; prints req/s, MB/s, p99, server CPU per request and the ratios.
+#   [ROUNDS=4] [NO_BUILD=1] bench/gateway/run.sh [BUILD_DIR] [SECONDS_PER_ROUND] [server flags]
+# Server flags: --threads N, --connection-memory BYTES, --no-cache-large (stream the 10 MiB).
 # Needs: wrk, nginx (apt-get install -y wrk nginx).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${1:-$root/build}"
-secs="${2:-10}"
+secs="${2:-5}"
 shift $(( $# < 2 ? $# : 2 ))  # the rest goes to gateway_bench_server (e.g. --cache-large)
+rounds="${ROUNDS:-4}"
 conns=32
 threads=2
 for tool in wrk nginx; do
@@ -79,31 +82,46 @@ cpu_ticks() {
   echo "$total"
 }
 
-# wrk --latency output -> "req/s MB/s p99_ms cpu_us_per_request"; $2... = server pids
-measure() {
-  local out rps tps p99 before after reqs url="$1"
+# One wrk run -> "requests seconds bytes p99_ms cpu_ticks"; $2... = server pids.
+measure_once() {
+  local out before after url="$1"
   shift
   before="$(cpu_ticks "$@")"
   out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url")"
   after="$(cpu_ticks "$@")"
-  reqs="$(awk '/requests in/ {print $1}' <<<"$out")"
-  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-  tps="$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); n=substr(v, 1, length(v)-2);
-              if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u!="MB") n=v/1048576; print n}' <<<"$out")"
-  p99="$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms/,"",v);
-              else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")"
-  awk -v r="$rps" -v t="$tps" -v p="$p99" -v d="$((after - before))" -v n="$reqs" \
-    -v hz="$(getconf CLK_TCK)" 'BEGIN { print r, t, p, d * 1e6 / hz / n }'
+  awk -v cpu="$((after - before))" '
+    function bytes(v) { u = substr(v, length(v) - 1); n = substr(v, 1, length(v) - 2) + 0;
+      if (u == "GB") return n * 1073741824; if (u == "MB") return n * 1048576;
+      if (u == "KB") return n * 1024; return v + 0 }
+    function ms(v) { if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000;
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0; return substr(v, 1, length(v) - 1) * 1000 }
+    / requests in / { reqs = $1; t = $4; sub(/s,$/, "", t); read = bytes($5) }
+    $1 == "99%" { p99 = ms($2) }
+    END { print reqs, t, read, p99, cpu }' <<<"$out"
+}
+
+# Alternating rounds even out the load of a shared machine: "req/s MB/s p99_ms cpu_us/req"
+# per server, the p99 being the worst round's.
+measure_pair() {
+  local gw_url="$1" ng_url="$2" round g n
+  : >"$dir/g.txt"; : >"$dir/n.txt"
+  for round in $(seq "$rounds"); do
+    measure_once "$gw_url" "$gw_pid" >>"$dir/g.txt"
+    # shellcheck disable=SC2086
+    measure_once "$ng_url" $ng_workers >>"$dir/n.txt"
+  done
+  for f in g n; do
+    awk -v hz="$(getconf CLK_TCK)" '{ r += $1; t += $2; b += $3; c += $5; if ($4 > p) p = $4 }
+      END { print r / t, b / t / 1048576, p, c * 1e6 / hz / r }' "$dir/$f.txt"
+  done
 }
 
 ng_workers="$(pgrep -P "$ng_pid" | tr '\n' ' ')"
-echo "wrk: $threads threads, $conns connections, ${secs}s per run; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk: $threads threads, $conns connections, $rounds alternating rounds of ${secs}s; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-10s %-8s %12s %10s %10s %14s\n" file server "req/s" "MB/s" "p99 ms" "server CPU/req"
 for f in 4k.bin 10m.bin; do
-  # shellcheck disable=SC2086
-  read -r g_rps g_mbs g_p99 g_cpu <<<"$(measure "http://127.0.0.1:$gw_port/$key/$f" "$gw_pid")"
-  # shellcheck disable=SC2086
-  read -r n_rps n_mbs n_p99 n_cpu <<<"$(measure "http://127.0.0.1:$ng_port/$f" $ng_workers)"
+  { read -r g_rps g_mbs g_p99 g_cpu; read -r n_rps n_mbs n_p99 n_cpu; } \
+    <<<"$(measure_pair "http://127.0.0.1:$gw_port/$key/$f" "http://127.0.0.1:$ng_port/$f")"
   printf "%-10s %-8s %12.0f %10.1f %10.2f %11.1f us\n" "$f" gateway "$g_rps" "$g_mbs" "$g_p99" "$g_cpu"
   printf "%-10s %-8s %12.0f %10.1f %10.2f %11.1f us\n" "$f" nginx "$n_rps" "$n_mbs" "$n_p99" "$n_cpu"
   awk -v a="$g_rps" -v b="$n_rps" -v c="$g_mbs" -v d="$n_mbs" -v e="$g_cpu" -v g="$n_cpu" -v f="$f" \
