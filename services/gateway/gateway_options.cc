@@ -40,6 +40,10 @@ absl::Status GatewayOptions::Validate() const {
   }
   if (rate_limit_max_clients < 1) return Bad("rate_limit_max_clients", "must be >= 1");
   if (cache_max_file_bytes > cache_bytes) return Bad("cache_max_file_bytes", "exceeds cache_bytes");
+  if (cache_sendfile_min_bytes < 4096 || 3 * (cache_bytes / cache_sendfile_min_bytes) > 4096) {
+    return Bad("cache_sendfile_min_bytes",
+               "must be >= 4096 and >= cache_bytes * 3 / 4096 (file descriptors it may hold)");
+  }
   if (read_chunk_bytes < 4096) return Bad("read_chunk_bytes", "must be >= 4096");
   if (latest_max_age < absl::ZeroDuration()) return Bad("latest_max_age", "must be >= 0");
   if (retry_after < absl::Seconds(1)) return Bad("retry_after", "must be >= 1s");

@@ -56,7 +56,8 @@ struct GatewayOptions {
   size_t cache_max_file_bytes = 16 * 1024 * 1024;
   // Cached files at least this large are kept in a memfd and sent with sendfile(2), which
   // saves copying them into the socket (smaller ones go out in one write with the headers).
-  size_t cache_sendfile_min_bytes = 64 * 1024;
+  // Each such file holds up to 3 descriptors, so at most 3 * cache_bytes / this many.
+  size_t cache_sendfile_min_bytes = 1024 * 1024;
   // Bytes read from the site source at once when streaming a file that is not cached.
   size_t read_chunk_bytes = 256 * 1024;
 

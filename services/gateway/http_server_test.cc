@@ -184,6 +184,7 @@ TEST_F(HttpServerTest, StreamsLargeFilesAndRanges) {
 }
 
 TEST_F(HttpServerTest, LargeCachedFilesAreSentFromMemfd) {
+  options_.cache_bytes = 16 << 20;
   options_.cache_sendfile_min_bytes = 64 * 1024;
   Start();
   RawHttpClient client(server_->port());
