@@ -76,6 +76,7 @@ Replicator::~Replicator() { Stop(); }
 
 absl::Status Replicator::Start() {
   EM_RETURN_IF_ERROR(store_.Load());
+  for (const StoredFeed& stored : store_.List()) NotifyChanged(stored.feed->key());
   metrics_->feeds.Set(static_cast<double>(store_.List().size()));
   return peers_.Start();
 }
@@ -110,6 +111,7 @@ FeedInfo Replicator::InfoOf(const StoredFeed& stored) {
 absl::StatusOr<FeedInfo> Replicator::AddFeed(const crypto::PublicKey& key, DownloadMode mode, FeedKind kind) {
   EM_ASSIGN_OR_RETURN(StoredFeed stored, store_.Add(key, mode, kind));
   metrics_->feeds.Set(static_cast<double>(store_.List().size()));
+  NotifyChanged(key);
   peers_.Update(stored.feed);
   return InfoOf(stored);
 }
@@ -117,6 +119,10 @@ absl::StatusOr<FeedInfo> Replicator::AddFeed(const crypto::PublicKey& key, Downl
 absl::StatusOr<FeedInfo> Replicator::CreateFeed(FeedKind kind) {
   EM_ASSIGN_OR_RETURN(StoredFeed stored, store_.Create(kind));
   metrics_->feeds.Set(static_cast<double>(store_.List().size()));
+  NotifyChanged(stored.feed->key());
+  if (std::optional<StoredFeed> content = store_.Linked(stored.feed->key()); content.has_value()) {
+    NotifyChanged(content->feed->key());
+  }
   return InfoOf(stored);
 }
 
@@ -227,7 +233,7 @@ absl::Status Replicator::RemoveFeed(const crypto::PublicKey& key) {
   EM_ASSIGN_OR_RETURN(std::vector<StoredFeed> removed, store_.Remove(key));
   for (const StoredFeed& f : removed) {
     peers_.CloseFeed(f.feed);
-    NotifyChanged(f.feed->discovery_key());
+    NotifyChanged(f.feed->key(), /*removed=*/true);
   }
   metrics_->feeds.Set(static_cast<double>(store_.List().size()));
   return absl::OkStatus();
@@ -254,10 +260,46 @@ bool Replicator::WaitForChange(const crypto::PublicKey& key, uint64_t seen, absl
   return true;
 }
 
-void Replicator::NotifyChanged(const crypto::Hash& discovery_key) {
+void Replicator::NotifyChanged(const crypto::PublicKey& key, bool removed) {
+  const std::string dk(crypto::AsView(crypto::DiscoveryKey(key)));
   absl::MutexLock lock(&changes_mu_);
-  ++changes_[std::string(crypto::AsView(discovery_key))];
+  ++changes_[dk];
+  ++global_changes_;
+  if (removed) {
+    keys_.erase(dk);
+    removed_[dk] = key;
+  } else {
+    keys_[dk] = key;
+    removed_.erase(dk);
+  }
   changed_.SignalAll();
+}
+
+uint64_t Replicator::GlobalChangeCount() {
+  absl::MutexLock lock(&changes_mu_);
+  return global_changes_;
+}
+
+bool Replicator::WaitForAnyChange(uint64_t seen, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&changes_mu_);
+  while (global_changes_ == seen) {
+    if (changed_.WaitWithDeadline(&changes_mu_, deadline)) return global_changes_ != seen;
+  }
+  return true;
+}
+
+Replicator::Changes Replicator::ChangedSince(std::map<std::string, uint64_t>* seen_counts) {
+  Changes out;
+  absl::MutexLock lock(&changes_mu_);
+  for (const auto& [dk, count] : changes_) {
+    uint64_t& seen = (*seen_counts)[dk];
+    if (seen == count) continue;
+    seen = count;
+    if (auto live = keys_.find(dk); live != keys_.end()) out.changed.push_back(live->second);
+    if (auto gone = removed_.find(dk); gone != removed_.end()) out.removed.push_back(gone->second);
+  }
+  return out;
 }
 
 absl::StatusOr<uint64_t> Replicator::Connect(const std::string& host, uint16_t port,
@@ -285,7 +327,7 @@ absl::StatusOr<uint64_t> Replicator::Connect(const std::string& host, uint16_t p
 
 std::vector<ConnectionSnapshot> Replicator::Connections() { return peers_.Snapshot(); }
 
-void Replicator::OnFeedChanged(const replication::ReplicatedFeed& feed) { NotifyChanged(feed.discovery_key()); }
+void Replicator::OnFeedChanged(const replication::ReplicatedFeed& feed) { NotifyChanged(feed.key()); }
 
 void Replicator::OnConnectionOpened(const ConnectionSnapshot& connection) {
   metrics_->connections_opened.With({{"direction", connection.inbound ? "inbound" : "outbound"}}).Increment();

@@ -85,6 +85,17 @@ class Replicator final : public PeerEvents {
   uint64_t ChangeCount(const crypto::PublicKey& key);
   bool WaitForChange(const crypto::PublicKey& key, uint64_t seen, absl::Duration timeout);
 
+  // Watching all feeds: a global change counter, a wait for it to move past `seen`, and which
+  // feeds changed since a previous snapshot of per-feed counters (by discovery key). Removed
+  // feeds appear in `removed`.
+  uint64_t GlobalChangeCount();
+  bool WaitForAnyChange(uint64_t seen, absl::Duration timeout);
+  struct Changes {
+    std::vector<crypto::PublicKey> changed;
+    std::vector<crypto::PublicKey> removed;
+  };
+  Changes ChangedSince(std::map<std::string, uint64_t>* seen_counts);
+
   // Dials a peer and opens the feed with `discovery_key` first (all feeds when unset).
   absl::StatusOr<uint64_t> Connect(const std::string& host, uint16_t port, std::optional<crypto::Hash> discovery_key);
   std::vector<ConnectionSnapshot> Connections();
@@ -99,7 +110,7 @@ class Replicator final : public PeerEvents {
  private:
   struct Metrics;
   FeedInfo InfoOf(const StoredFeed& stored);
-  void NotifyChanged(const crypto::Hash& discovery_key);
+  void NotifyChanged(const crypto::PublicKey& key, bool removed = false);
   absl::StatusOr<StoredFeed> Lookup(const crypto::PublicKey& key);
 
   const ReplicatorOptions options_;
@@ -113,6 +124,9 @@ class Replicator final : public PeerEvents {
   absl::Mutex changes_mu_;
   absl::CondVar changed_;
   std::map<std::string, uint64_t> changes_ ABSL_GUARDED_BY(changes_mu_);  // by discovery key
+  std::map<std::string, crypto::PublicKey> keys_ ABSL_GUARDED_BY(changes_mu_);  // dk -> key, live feeds
+  std::map<std::string, crypto::PublicKey> removed_ ABSL_GUARDED_BY(changes_mu_);  // dk -> key
+  uint64_t global_changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
   uint64_t verify_failures_reported_ = 0;  // loop thread (OnPeriodic)
 };
 

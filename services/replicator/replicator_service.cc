@@ -241,6 +241,39 @@ grpc::Status ReplicatorService::WatchFeed(grpc::ServerContext* context, const v1
   return grpc::Status::OK;
 }
 
+grpc::Status ReplicatorService::WatchFeeds(grpc::ServerContext* context, const v1::WatchFeedsRequest*,
+                                           grpc::ServerWriter<v1::FeedStatus>* writer) {
+  // Take the counters first, then list: a change in between is sent again, never lost.
+  std::map<std::string, uint64_t> seen;
+  uint64_t global = replicator_->GlobalChangeCount();
+  replicator_->ChangedSince(&seen);
+  for (const FeedInfo& info : replicator_->ListFeeds()) {
+    v1::FeedStatus status;
+    ToProto(info, &status);
+    if (!writer->Write(status)) return grpc::Status::OK;
+  }
+  while (!context->IsCancelled()) {
+    if (!replicator_->WaitForAnyChange(global, absl::Seconds(1))) continue;
+    global = replicator_->GlobalChangeCount();
+    const Replicator::Changes changes = replicator_->ChangedSince(&seen);
+    for (const crypto::PublicKey& key : changes.changed) {
+      absl::StatusOr<FeedInfo> info = replicator_->GetFeed(key);
+      if (!info.ok()) continue;  // removed meanwhile: reported below or next round
+      v1::FeedStatus status;
+      ToProto(*info, &status);
+      if (!writer->Write(status)) return grpc::Status::OK;
+    }
+    for (const crypto::PublicKey& key : changes.removed) {
+      v1::FeedStatus status;
+      status.set_key(crypto::KeyHex(key));
+      status.set_discovery_key(crypto::HashHex(crypto::DiscoveryKey(key)));
+      status.set_removed(true);
+      if (!writer->Write(status)) return grpc::Status::OK;
+    }
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ReplicatorService::Connect(grpc::ServerContext*, const v1::ConnectRequest* req, v1::ConnectResponse* out) {
   if (req->host().empty() || req->port() == 0 || req->port() > 65535) {
     return rpc::ToGrpcStatus(absl::InvalidArgumentError("host and port (1..65535) are required"));

@@ -26,6 +26,8 @@ class ReplicatorService final : public v1::Replicator::Service {
   grpc::Status RemoveFeed(grpc::ServerContext*, const v1::FeedRequest*, v1::RemoveFeedResponse*) override;
   grpc::Status ListFeeds(grpc::ServerContext*, const v1::ListFeedsRequest*, v1::ListFeedsResponse*) override;
   grpc::Status WatchFeed(grpc::ServerContext*, const v1::FeedRequest*, grpc::ServerWriter<v1::FeedStatus>*) override;
+  grpc::Status WatchFeeds(grpc::ServerContext*, const v1::WatchFeedsRequest*,
+                          grpc::ServerWriter<v1::FeedStatus>*) override;
   grpc::Status Connect(grpc::ServerContext*, const v1::ConnectRequest*, v1::ConnectResponse*) override;
   grpc::Status ListConnections(grpc::ServerContext*, const v1::ListConnectionsRequest*,
                                v1::ListConnectionsResponse*) override;

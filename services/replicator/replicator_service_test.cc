@@ -160,5 +160,33 @@ TEST_F(ReplicatorServiceTest, WatchStreamsEveryChange) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
+TEST_F(ReplicatorServiceTest, WatchFeedsReportsEveryFeedAndRemovals) {
+  grpc::ClientContext c1;
+  v1::FeedStatus first;
+  ASSERT_TRUE(stub_->CreateFeed(&c1, v1::CreateFeedRequest(), &first).ok());
+  grpc::ClientContext watch_context;
+  auto reader = stub_->WatchFeeds(&watch_context, v1::WatchFeedsRequest());
+  v1::FeedStatus update;
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_EQ(update.key(), first.key());  // the initial listing
+  grpc::ClientContext c2;
+  v1::FeedStatus second;
+  ASSERT_TRUE(stub_->CreateFeed(&c2, v1::CreateFeedRequest(), &second).ok());
+  do {
+    ASSERT_TRUE(reader->Read(&update));
+  } while (update.key() != second.key());
+  grpc::ClientContext c3;
+  v1::FeedRequest remove;
+  remove.set_key(first.key());
+  v1::RemoveFeedResponse removed;
+  ASSERT_TRUE(stub_->RemoveFeed(&c3, remove, &removed).ok());
+  do {
+    ASSERT_TRUE(reader->Read(&update));
+  } while (!(update.key() == first.key() && update.removed()));
+  watch_context.TryCancel();
+  while (reader->Read(&update)) {
+  }
+}
+
 }  // namespace
 }  // namespace evermirror::replicator
