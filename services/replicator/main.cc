@@ -1,10 +1,13 @@
 // evermirror-replicator: feed storage and the Dat replication wire. Wiring only.
 #include <cstdlib>
 
+#include "absl/synchronization/mutex.h"
+
 #include "evermirror/replicator/v1/replicator.grpc.pb.h"
 #include "services/replicator/replicator.h"
 #include "services/replicator/replicator_options.h"
 #include "services/replicator/replicator_service.h"
+#include "services/replicator/swarm_link.h"
 #include "shared/base/logging.h"
 #include "shared/config/service_config.h"
 #include "shared/env/posix_file_system.h"
@@ -18,6 +21,9 @@ namespace {
 
 int Run(int argc, char** argv) {
   rpc::BlockShutdownSignals();  // before any thread starts
+  // Debian's Abseil checks every Mutex for deadlock cycles by default (a global graph on each
+  // lock): far too slow for a data plane.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   ServiceOptions options;
   config::ServiceConfig config("replicator", "Feed storage and the Dat replication wire.");
@@ -40,8 +46,14 @@ int Run(int argc, char** argv) {
   }
 
   Replicator replicator(options.replicator, env::DefaultFileSystem(), env::RealClock(), &metrics);
+  SwarmLink swarm(options.swarm, &replicator);
+  replicator.SetConnectionClosedHook([&swarm](const std::string& address) { swarm.OnConnectionClosed(address); });
   if (absl::Status status = replicator.Start(); !status.ok()) {
     log::Error("replicator_start_failed").Kv("status", status);
+    return 1;
+  }
+  if (absl::Status status = swarm.Start(); !status.ok()) {
+    log::Error("swarm_link_failed").Kv("status", status);
     return 1;
   }
   ReplicatorService service(&replicator);
@@ -59,6 +71,7 @@ int Run(int argc, char** argv) {
   const int signal = rpc::WaitForShutdownSignal();
   log::Info("shutdown_requested").Kv("signal", rpc::ShutdownSignalName(signal));
   (*server)->Shutdown(options.shutdown_grace);
+  swarm.Stop();
   replicator.Stop();  // closes peers and commits every feed
   log::Info("stopped");
   return 0;

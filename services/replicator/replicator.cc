@@ -333,8 +333,9 @@ void Replicator::OnConnectionOpened(const ConnectionSnapshot& connection) {
   metrics_->connections_opened.With({{"direction", connection.inbound ? "inbound" : "outbound"}}).Increment();
 }
 
-void Replicator::OnConnectionClosed(const ConnectionSnapshot&, const absl::Status& reason) {
+void Replicator::OnConnectionClosed(const ConnectionSnapshot& connection, const absl::Status& reason) {
   metrics_->connections_closed.With({{"reason", CloseReason(reason)}}).Increment();
+  if (closed_hook_) closed_hook_(connection.remote_address);
 }
 
 void Replicator::OnTraffic(const replication::ConnectionStats& d) {

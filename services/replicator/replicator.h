@@ -100,6 +100,9 @@ class Replicator final : public PeerEvents {
   absl::StatusOr<uint64_t> Connect(const std::string& host, uint16_t port, std::optional<crypto::Hash> discovery_key);
   std::vector<ConnectionSnapshot> Connections();
 
+  // Called (on the peer loop) with host:port of every connection that ends. Set before Start.
+  void SetConnectionClosedHook(std::function<void(const std::string&)> hook) { closed_hook_ = std::move(hook); }
+
   // PeerEvents (loop thread).
   void OnFeedChanged(const replication::ReplicatedFeed& feed) override;
   void OnConnectionOpened(const ConnectionSnapshot& connection) override;
@@ -128,6 +131,7 @@ class Replicator final : public PeerEvents {
   std::map<std::string, crypto::PublicKey> removed_ ABSL_GUARDED_BY(changes_mu_);  // dk -> key
   uint64_t global_changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
   uint64_t verify_failures_reported_ = 0;  // loop thread (OnPeriodic)
+  std::function<void(const std::string&)> closed_hook_;
 };
 
 }  // namespace evermirror::replicator

@@ -5,6 +5,7 @@ namespace evermirror::replicator {
 ServiceOptions::ServiceOptions() {
   server.listen_address = "127.0.0.1:7401";
   metrics.listen_address = "127.0.0.1:9401";
+  swarm.swarm_address = "127.0.0.1:7402";
 }
 
 absl::Status ServiceOptions::Validate() const {
@@ -30,7 +31,10 @@ void DeclareOptions(config::Section& section, ServiceOptions* o) {
       .Duration("flush_interval", &p.flush_interval, "Downloaded blocks are committed to disk at least this often.")
       .Size("max_output_buffer", &p.max_output_bytes, "A peer that stops reading is dropped past this many queued bytes.")
       .Bool("encrypt", &c.encrypted, "Encrypt the replication wire (XSalsa20, as Dat does); both sides must agree.")
-      .Duration("shutdown_grace", &o->shutdown_grace, "How long admin calls in flight may finish on SIGTERM.");
+      .Duration("shutdown_grace", &o->shutdown_grace, "How long admin calls in flight may finish on SIGTERM.")
+      .String("swarm_address", &o->swarm.swarm_address,
+              "The swarm service (host:port or unix:/path) whose peer candidates are dialled; empty: none.")
+      .Int("max_parallel_dials", &o->swarm.max_parallel_dials, 1, 64, "Candidates dialled at the same time.");
 }
 
 }  // namespace evermirror::replicator

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "services/replicator/replicator.h"
+#include "services/replicator/swarm_link.h"
 #include "shared/config/schema.h"
 #include "shared/metrics/metrics_server.h"
 #include "shared/rpc/server.h"
@@ -12,9 +13,11 @@ struct ServiceOptions {
   rpc::ServerOptions server;              // admin gRPC (loopback by default)
   metrics::MetricsServerOptions metrics;  // Prometheus /metrics
   ReplicatorOptions replicator;           // data_dir is <box data_dir>/replicator
+  SwarmLinkOptions swarm;                 // where candidates come from
   absl::Duration shutdown_grace = absl::Seconds(5);
 
-  ServiceOptions();  // the box defaults: admin 127.0.0.1:7401, metrics 127.0.0.1:9401, peers :3282
+  ServiceOptions();  // the box defaults: admin 127.0.0.1:7401, metrics 127.0.0.1:9401, peers :3282,
+                     // swarm 127.0.0.1:7402
   absl::Status Validate() const;
 };
 

@@ -176,15 +176,13 @@ absl::StatusOr<v1::PublishReport> ReplicatorClient::PublishFolder(
   return *report;
 }
 
-absl::Status ReplicatorClient::Watch(const crypto::PublicKey& key,
-                                     const std::function<bool(const v1::FeedStatus&)>& on_status,
-                                     std::atomic<bool>* cancel) {
-  grpc::ClientContext context;
-  v1::FeedRequest request;
-  request.set_key(crypto::KeyHex(key));
-  auto reader = stub_->WatchFeed(&context, request);
+namespace {
+
+// Reads a server stream into `on_status` until it returns false, `cancel` turns true, or the
+// stream ends. gRPC reads block, so a small thread cancels the call when asked to.
+absl::Status DriveStream(grpc::ClientContext& context, grpc::ClientReaderInterface<v1::FeedStatus>& reader,
+                         const std::function<bool(const v1::FeedStatus&)>& on_status, std::atomic<bool>* cancel) {
   std::atomic<bool> done{false};
-  // Cancellation from another thread: gRPC reads block, so a watcher thread cancels the call.
   std::thread canceller([&] {
     while (!done.load()) {
       if (cancel != nullptr && cancel->load()) {
@@ -196,7 +194,7 @@ absl::Status ReplicatorClient::Watch(const crypto::PublicKey& key,
   });
   v1::FeedStatus status;
   bool stopped = false;
-  while (reader->Read(&status)) {
+  while (reader.Read(&status)) {
     if (!on_status(status)) {
       stopped = true;
       context.TryCancel();
@@ -205,9 +203,28 @@ absl::Status ReplicatorClient::Watch(const crypto::PublicKey& key,
   }
   done = true;
   canceller.join();
-  grpc::Status finish = reader->Finish();
+  grpc::Status finish = reader.Finish();
   if (stopped || (cancel != nullptr && cancel->load())) return absl::OkStatus();
   return rpc::FromGrpcStatus(finish);
+}
+
+}  // namespace
+
+absl::Status ReplicatorClient::Watch(const crypto::PublicKey& key,
+                                     const std::function<bool(const v1::FeedStatus&)>& on_status,
+                                     std::atomic<bool>* cancel) {
+  grpc::ClientContext context;
+  v1::FeedRequest request;
+  request.set_key(crypto::KeyHex(key));
+  auto reader = stub_->WatchFeed(&context, request);
+  return DriveStream(context, *reader, on_status, cancel);
+}
+
+absl::Status ReplicatorClient::WatchFeeds(const std::function<bool(const v1::FeedStatus&)>& on_status,
+                                          std::atomic<bool>* cancel) {
+  grpc::ClientContext context;
+  auto reader = stub_->WatchFeeds(&context, v1::WatchFeedsRequest());
+  return DriveStream(context, *reader, on_status, cancel);
 }
 
 }  // namespace evermirror::replicator

@@ -48,6 +48,10 @@ class ReplicatorClient {
   absl::Status Watch(const crypto::PublicKey& key, const std::function<bool(const v1::FeedStatus&)>& on_status,
                      std::atomic<bool>* cancel = nullptr);
 
+  // Like Watch, for every feed (see the WatchFeeds RPC): statuses of all feeds, then changes.
+  absl::Status WatchFeeds(const std::function<bool(const v1::FeedStatus&)>& on_status,
+                          std::atomic<bool>* cancel = nullptr);
+
   v1::Replicator::Stub& stub() { return *stub_; }
 
  private:

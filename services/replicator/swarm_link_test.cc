@@ -1,0 +1,110 @@
+// SwarmLink against a fake swarm service (real gRPC on loopback) that hands out candidates:
+// a real second replicator, a closed port, and ourselves.
+#include "services/replicator/swarm_link.h"
+
+#include <stdlib.h>
+
+#include "absl/synchronization/notification.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "shared/env/posix_file_system.h"
+#include "shared/rpc/server.h"
+
+namespace evermirror::replicator {
+namespace {
+
+namespace sv1 = ::evermirror::swarm::v1;
+
+class FakeSwarm final : public sv1::Swarm::Service {
+ public:
+  std::vector<sv1::CandidateEvent> events;
+  grpc::Status WatchCandidates(grpc::ServerContext* context, const sv1::WatchCandidatesRequest*,
+                               grpc::ServerWriter<sv1::CandidateEvent>* writer) override {
+    for (const auto& e : events) writer->Write(e);
+    while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(20));
+    return grpc::Status::OK;
+  }
+  grpc::Status ReportDialResult(grpc::ServerContext*, const sv1::ReportDialResultRequest* request,
+                                sv1::ReportDialResultResponse*) override {
+    absl::MutexLock lock(&mu);
+    reports.push_back(*request);
+    return grpc::Status::OK;
+  }
+  size_t Count(sv1::DialOutcome outcome, uint32_t port) {
+    absl::MutexLock lock(&mu);
+    return std::count_if(reports.begin(), reports.end(),
+                         [&](const auto& r) { return r.outcome() == outcome && r.port() == port; });
+  }
+  absl::Mutex mu;
+  std::vector<sv1::ReportDialResultRequest> reports ABSL_GUARDED_BY(mu);
+};
+
+sv1::CandidateEvent Candidate(const crypto::Hash& dk, uint32_t port) {
+  sv1::CandidateEvent e;
+  e.set_kind(sv1::CandidateEvent::KIND_NEW);
+  e.set_discovery_key(std::string(crypto::AsView(dk)));
+  e.set_host("127.0.0.1");
+  e.set_port(port);
+  return e;
+}
+
+TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
+  char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string tmp = tmpl;
+  auto make = [&](const std::string& name, metrics::Registry* m) {
+    ReplicatorOptions options;
+    options.data_dir = tmp + "/" + name;
+    options.peers.listen_address = "127.0.0.1:0";
+    auto r = std::make_unique<Replicator>(options, env::DefaultFileSystem(), env::RealClock(), m);
+    EXPECT_TRUE(r->Start().ok());
+    return r;
+  };
+  metrics::Registry ma("replicator"), mb("replicator");
+  auto a = make("a", &ma);
+  auto b = make("b", &mb);
+  const FeedInfo feed = b->CreateFeed(FeedKind::kPlain).value();
+  ASSERT_TRUE(b->Append(feed.key, {"x"}).ok());
+  ASSERT_TRUE(a->AddFeed(feed.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
+
+  FakeSwarm swarm;
+  swarm.events = {Candidate(feed.discovery_key, b->peer_port()), Candidate(feed.discovery_key, 1),
+                  Candidate(feed.discovery_key, a->peer_port())};  // b, nobody, ourselves
+  rpc::ServerOptions server_options;
+  server_options.listen_address = "127.0.0.1:0";
+  auto server = std::move(rpc::GrpcServer::Start(server_options, {{&swarm, sv1::Swarm::service_full_name()}}).value());
+  SwarmLinkOptions options;
+  options.swarm_address = server->addresses().front();
+  SwarmLink link(options, a.get());
+  a->SetConnectionClosedHook([&link](const std::string& address) { link.OnConnectionClosed(address); });
+  ASSERT_TRUE(link.Start().ok());
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while ((swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()) == 0 ||
+          swarm.Count(sv1::DIAL_OUTCOME_FAILED, 1) == 0 || a->GetFeed(feed.key)->downloaded == 0) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()), 1u);
+  EXPECT_EQ(swarm.Count(sv1::DIAL_OUTCOME_FAILED, 1), 1u);
+  EXPECT_EQ(swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, a->peer_port()) + swarm.Count(sv1::DIAL_OUTCOME_FAILED, a->peer_port()), 0u);
+  EXPECT_EQ(a->GetFeed(feed.key)->downloaded, 1u);  // the dialled peer really replicated
+
+  b.reset();  // the connection ends: reported as DISCONNECTED
+  while (swarm.Count(sv1::DIAL_OUTCOME_DISCONNECTED, 0) == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+    absl::MutexLock lock(&swarm.mu);
+    if (!swarm.reports.empty() && swarm.reports.back().outcome() == sv1::DIAL_OUTCOME_DISCONNECTED) break;
+  }
+  {
+    absl::MutexLock lock(&swarm.mu);
+    EXPECT_EQ(swarm.reports.back().outcome(), sv1::DIAL_OUTCOME_DISCONNECTED);
+  }
+  link.Stop();
+  server->Shutdown(absl::Seconds(1));
+  a.reset();
+  ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
+}
+
+}  // namespace
+}  // namespace evermirror::replicator
