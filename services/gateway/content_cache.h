@@ -79,6 +79,7 @@ class ContentCache {
   void Clear();
 
   CacheStats Stats() const;
+  size_t budget_bytes() const { return budget_bytes_; }
 
  private:
   struct Node {
