@@ -4,12 +4,15 @@
 
 #include "services/cli/feed_commands.h"
 #include "services/cli/site_commands.h"
+#include "services/cli/up_command.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "feed") == 0) return evermirror::cli::RunFeedCommand(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "site") == 0) return evermirror::cli::RunSiteCommand(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "up") == 0) return evermirror::cli::RunUpCommand(argc, argv);
   std::fprintf(stderr,
                "usage: evermirror <command> ...\n"
+               "  up [--data DIR] [--no-demo]       run the whole box here (Ctrl-C stops it)\n"
                "  feed demo FOLDER --storage DIR   create a feed from a folder's files\n"
                "  feed info DIR                    show a stored feed\n"
                "  feed cat DIR INDEX               print one block\n"
