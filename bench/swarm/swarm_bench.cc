@@ -144,106 +144,134 @@ Usage ReadUsage(pid_t pid) {
   return u;
 }
 
+// A running swarm process and a client with a synced watch; nullopt-like (empty) on failure.
+struct Box {
+  std::unique_ptr<SwarmProcess> process;
+  std::unique_ptr<SwarmClient> client;
+  explicit operator bool() const { return process && client; }
+};
+Box StartBox(const Flags& flags, const std::string& name, std::vector<std::string> args, pid_t netns_of = 0,
+             bool watch = true) {
+  Box box;
+  box.process = StartSwarm(flags, name, std::move(args), netns_of);
+  if (!box.process) return box;
+  auto client = SwarmClient::Connect(box.process->admin_target());
+  if (client.ok() && (!watch || (*client)->StartWatch().ok())) box.client = *std::move(client);
+  return box;
+}
+
+// The 20-node DHT the swarm processes join; node 13 plays the peer: it announces port 5000+i for
+// the bench topics. Empty on failure.
+std::vector<std::unique_ptr<Node>> StartDht(env::Scheduler* scheduler, int topics) {
+  std::vector<std::unique_ptr<Node>> nodes;
+  nodes.push_back(MakeNode(scheduler, 1, {}));
+  const dht::Endpoint via = nodes[0]->transport->local_endpoint();
+  for (uint64_t i = 1; i < 20; ++i) {
+    nodes.push_back(MakeNode(scheduler, i + 1, {via}));
+    absl::SleepFor(absl::Milliseconds(20));  // a network that grew, not one born at once
+  }
+  auto formed = [&] {
+    return std::all_of(nodes.begin(), nodes.end(), [](auto& n) { return n->node->stats().table_size >= 8; });
+  };
+  if (!WaitFor(formed, absl::Seconds(60))) return {};
+  dht::DhtNode* announcer = nodes[13]->node.get();
+  for (int i = 0; i < topics; ++i) (void)announcer->Announce(*dht::InfoHashFromDiscoveryKey(Topic(i)), 5000 + i);
+  WaitFor([&] { return announcer->stats().announces_acked >= static_cast<uint64_t>(4 * topics); }, absl::Seconds(30));
+  return nodes;
+}
+
+bool DhtFigures(const Flags& flags, const dht::Endpoint& via) {
+  const std::vector<std::string> args = {"--lan_enabled=false", "--dht_address=127.0.0.1:0",
+                                         "--dht_bootstrap=" + via.ToString(), "--dht_rate_limit=2000"};
+  std::vector<double> cold, from_start, warm;
+  for (int t = 0; t < flags.trials; ++t) {
+    const absl::Time exec = absl::Now();
+    Box box = StartBox(flags, absl::StrCat("cold", t), args);
+    if (!box) return false;
+    const absl::Time join = absl::Now();
+    const double ms = TimeJoin(*box.client, Topic(t), "127.0.0.1", 5000 + t);
+    cold.push_back(ms);
+    from_start.push_back(ms < 0 ? -1 : ms + absl::ToDoubleMilliseconds(join - exec));
+  }
+  PrintFigure("DHT join -> first candidate, 20-node local DHT, freshly started evermirror-swarm", cold);
+  PrintFigure("DHT process start (exec) -> first candidate, same runs (config, gRPC, DHT bootstrap, join)", from_start);
+  Box box = StartBox(flags, "warm", args);
+  if (!box) return false;
+  WaitFor([&] { return box.client->DhtStatus()->routing_table_size() >= 8; }, absl::Seconds(30));
+  for (int t = flags.trials; t < 2 * flags.trials; ++t) warm.push_back(TimeJoin(*box.client, Topic(t), "127.0.0.1", 5000 + t));
+  PrintFigure("DHT join -> first candidate, 20-node local DHT, running evermirror-swarm (routing table full)", warm);
+  return true;
+}
+
+// Box B (peer namespace) is on each topic before box A joins it.
+bool LanFigure(const Flags& flags, pid_t peer_netns) {
+  Box b = StartBox(flags, "lan_b", {"--dht_enabled=false", "--lan_interface=em-sb-b", "--announce_port=4402",
+                                    "--dnssd_enabled=false"},
+                   peer_netns, /*watch=*/false);
+  Box a = StartBox(flags, "lan_a", {"--dht_enabled=false", "--lan_interface=em-sb-a", "--announce_port=4401",
+                                    "--dnssd_enabled=false"});
+  if (!a || !b) return false;
+  std::vector<double> lan;
+  for (int t = 0; t < flags.trials; ++t) {
+    if (!b.client->Join(Topic(100 + t)).ok()) return false;
+    absl::SleepFor(absl::Milliseconds(100));
+    lan.push_back(TimeJoin(*a.client, Topic(100 + t), "169.254.84.2", 4402));
+  }
+  PrintFigure("LAN join -> first candidate, multicast DNS over a veth pair, peer already on the topic", lan);
+  return true;
+}
+
+int TopicsWithPeers(SwarmClient& client) {
+  grpc::ClientContext context;
+  pb::ListTopicsResponse topics;
+  if (!client.stub().ListTopics(&context, pb::ListTopicsRequest(), &topics).ok()) return -1;
+  return static_cast<int>(std::count_if(topics.topics().begin(), topics.topics().end(),
+                                        [](const pb::Topic& t) { return t.candidates() > 0; }));
+}
+
+// Idle with 100 topics, DHT and LAN both on (the box's normal configuration). Every topic has a
+// peer on the DHT (announced beforehand), as mirrored sites usually do, so after the first
+// round the lookups go to their 10-minute period.
+bool IdleFigure(const Flags& flags, const dht::Endpoint& via, dht::DhtNode* announcer) {
+  auto idle_topic = [](int t) { return static_cast<char>(t) + std::string(31, '\x33'); };
+  for (int t = 0; t < 100; ++t) (void)announcer->Announce(*dht::InfoHashFromDiscoveryKey(idle_topic(t)), 6000 + t);
+  absl::SleepFor(absl::Seconds(3));
+  Box idle = StartBox(flags, "idle", {"--lan_interface=em-sb-a", "--dht_address=0.0.0.0:0",
+                                      "--dht_bootstrap=" + via.ToString(), "--announce_port=4403"},
+                      0, /*watch=*/false);
+  if (!idle) return false;
+  const Usage before_join = ReadUsage(idle.process->pid());
+  for (int t = 0; t < 100; ++t) {
+    if (!idle.client->Join(idle_topic(t)).ok()) return false;
+  }
+  absl::SleepFor(absl::Seconds(20));  // the join burst: first lookups, announces, LAN queries
+  const Usage settled = ReadUsage(idle.process->pid());
+  absl::SleepFor(absl::Seconds(flags.idle_seconds));
+  const Usage after = ReadUsage(idle.process->pid());
+  std::printf("[figure] idle with 100 joined topics (DHT + LAN on, %d topics with a peer): RSS %ld KiB (peak %ld KiB; "
+              "%ld KiB before the joins), CPU %.3f%% of one core over %d s (join burst: %.2f CPU-s)\n",
+              TopicsWithPeers(*idle.client), after.rss_kib, after.hwm_kib, before_join.rss_kib,
+              100.0 * (after.cpu_s - settled.cpu_s) / flags.idle_seconds, flags.idle_seconds,
+              settled.cpu_s - before_join.cpu_s);
+  return true;
+}
+
 int Run(const Flags& flags) {
   if (!lan::testing::EnterPrivateNetns().ok()) {
     std::fprintf(stderr, "swarm_bench: needs root (it runs inside a private network namespace)\n");
     return 2;
   }
   env::ThreadScheduler scheduler;
-  std::vector<std::unique_ptr<Node>> nodes;
-  nodes.push_back(MakeNode(&scheduler, 1, {}));
-  const dht::Endpoint via = nodes[0]->transport->local_endpoint();
-  for (uint64_t i = 1; i < 20; ++i) {
-    nodes.push_back(MakeNode(&scheduler, i + 1, {via}));
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  if (!WaitFor([&] { return std::all_of(nodes.begin(), nodes.end(), [](auto& n) { return n->node->stats().table_size >= 8; }); },
-               absl::Seconds(60))) {
+  std::vector<std::unique_ptr<Node>> nodes = StartDht(&scheduler, 2 * flags.trials);
+  if (nodes.empty()) {
     std::fprintf(stderr, "swarm_bench: the 20-node DHT did not form\n");
     return 1;
   }
-  // Node 13 plays the peer: it announces port 5000+i for topics 0..2*trials.
-  dht::DhtNode* announcer = nodes[13]->node.get();
-  for (int i = 0; i < 2 * flags.trials; ++i) (void)announcer->Announce(*dht::InfoHashFromDiscoveryKey(Topic(i)), 5000 + i);
-  WaitFor([&] { return announcer->stats().announces_acked >= static_cast<uint64_t>(8 * flags.trials); }, absl::Seconds(30));
-
-  const std::vector<std::string> dht_args = {"--lan_enabled=false", "--dht_address=127.0.0.1:0",
-                                             "--dht_bootstrap=" + via.ToString(), "--dht_rate_limit=2000"};
-  std::vector<double> cold, from_start, warm;
-  for (int t = 0; t < flags.trials; ++t) {
-    const absl::Time exec = absl::Now();
-    auto p = StartSwarm(flags, absl::StrCat("cold", t), dht_args);
-    if (!p) return 1;
-    auto client = SwarmClient::Connect(p->admin_target());
-    if (!client.ok() || !(*client)->StartWatch().ok()) return 1;
-    const absl::Time join = absl::Now();
-    const double ms = TimeJoin(**client, Topic(t), "127.0.0.1", 5000 + t);
-    cold.push_back(ms);
-    from_start.push_back(ms < 0 ? -1 : ms + absl::ToDoubleMilliseconds(join - exec));
-  }
-  PrintFigure("DHT join -> first candidate, 20-node local DHT, freshly started evermirror-swarm", cold);
-  PrintFigure("DHT process start (exec) -> first candidate, same runs (config, gRPC, DHT bootstrap, join)", from_start);
-  {
-    auto p = StartSwarm(flags, "warm", dht_args);
-    if (!p) return 1;
-    auto client = SwarmClient::Connect(p->admin_target());
-    if (!client.ok() || !(*client)->StartWatch().ok()) return 1;
-    WaitFor([&] { return (*client)->DhtStatus()->routing_table_size() >= 8; }, absl::Seconds(30));
-    for (int t = flags.trials; t < 2 * flags.trials; ++t) warm.push_back(TimeJoin(**client, Topic(t), "127.0.0.1", 5000 + t));
-  }
-  PrintFigure("DHT join -> first candidate, 20-node local DHT, running evermirror-swarm (routing table full)", warm);
-
-  // LAN: box B (peer namespace) is on topics 100.. before box A joins them.
+  const dht::Endpoint via = nodes[0]->transport->local_endpoint();
+  if (!DhtFigures(flags, via)) return 1;
   auto veth = lan::testing::VethPeer::Create("em-sb-a", "169.254.84.1/24", "em-sb-b", "169.254.84.2/24");
-  if (!veth.ok()) return 1;
-  auto b = StartSwarm(flags, "lan_b", {"--dht_enabled=false", "--lan_interface=em-sb-b", "--announce_port=4402",
-                                       "--dnssd_enabled=false"},
-                      (*veth)->holder_pid());
-  auto a = StartSwarm(flags, "lan_a", {"--dht_enabled=false", "--lan_interface=em-sb-a", "--announce_port=4401",
-                                       "--dnssd_enabled=false"});
-  if (!a || !b) return 1;
-  auto cb = SwarmClient::Connect(b->admin_target());
-  auto ca = SwarmClient::Connect(a->admin_target());
-  if (!ca.ok() || !cb.ok() || !(*ca)->StartWatch().ok()) return 1;
-  std::vector<double> lan;
-  for (int t = 0; t < flags.trials; ++t) {
-    if (!(*cb)->Join(Topic(100 + t)).ok()) return 1;
-    absl::SleepFor(absl::Milliseconds(100));
-    lan.push_back(TimeJoin(**ca, Topic(100 + t), "169.254.84.2", 4402));
-  }
-  PrintFigure("LAN join -> first candidate, multicast DNS over a veth pair, peer already on the topic", lan);
-
-  // Idle with 100 topics, DHT and LAN both on (the box's normal configuration). Each topic has
-  // a peer on the DHT (node 13), as mirrored sites usually do, so after the first round the
-  // lookups go to their 10-minute period.
-  auto IdleTopic = [](int t) { return static_cast<char>(t) + std::string(31, '\x33'); };
-  for (int t = 0; t < 100; ++t) (void)announcer->Announce(*dht::InfoHashFromDiscoveryKey(IdleTopic(t)), 6000 + t);
-  absl::SleepFor(absl::Seconds(3));
-  auto idle = StartSwarm(flags, "idle", {"--lan_interface=em-sb-a", "--dht_address=0.0.0.0:0",
-                                         "--dht_bootstrap=" + via.ToString(), "--announce_port=4403"});
-  if (!idle) return 1;
-  auto ci = SwarmClient::Connect(idle->admin_target());
-  if (!ci.ok()) return 1;
-  const Usage before_join = ReadUsage(idle->pid());
-  for (int t = 0; t < 100; ++t) {
-    if (!(*ci)->Join(IdleTopic(t)).ok()) return 1;
-  }
-  absl::SleepFor(absl::Seconds(20));  // the join burst: first lookups, announces, LAN queries
-  const Usage settled = ReadUsage(idle->pid());
-  auto topics_with_peers = [&] {
-    grpc::ClientContext context;
-    pb::ListTopicsResponse topics;
-    if (!(*ci)->stub().ListTopics(&context, pb::ListTopicsRequest(), &topics).ok()) return -1;
-    return static_cast<int>(std::count_if(topics.topics().begin(), topics.topics().end(),
-                                          [](const pb::Topic& t) { return t.candidates() > 0; }));
-  };
-  absl::SleepFor(absl::Seconds(flags.idle_seconds));
-  const Usage after = ReadUsage(idle->pid());
-  std::printf("[figure] idle with 100 joined topics (DHT + LAN on, %d topics with a peer): RSS %ld KiB (peak %ld KiB; "
-              "%ld KiB before the joins), CPU %.3f%% of one core over %d s (join burst: %.2f CPU-s)\n",
-              topics_with_peers(), after.rss_kib, after.hwm_kib, before_join.rss_kib,
-              100.0 * (after.cpu_s - settled.cpu_s) / flags.idle_seconds, flags.idle_seconds,
-              settled.cpu_s - before_join.cpu_s);
+  if (!veth.ok() || !LanFigure(flags, (*veth)->holder_pid())) return 1;
+  if (!IdleFigure(flags, via, nodes[13]->node.get())) return 1;
   return 0;
 }
 

@@ -71,44 +71,46 @@ absl::StatusOr<JoinResult> Swarm::Join(std::string_view discovery_key, TopicFlag
   if (!flags.announce && !flags.lookup) return absl::InvalidArgumentError("announce and lookup are both false");
   const std::string topic(discovery_key);
   absl::MutexLock ops(&ops_mu_);
-  bool existed = false;
-  TopicFlags old;
-  {
-    absl::MutexLock lock(&mu_);
-    if (shut_down_) return absl::FailedPreconditionError("the swarm service is shutting down");
-    if (TopicState* state = topics_.Find(topic)) {
-      existed = true;
-      old = state->flags;
-      state->flags = flags;
-    } else {
-      EM_RETURN_IF_ERROR(topics_.Add(topic, flags, seams_.clock->Now()));
-      store_.AddTopic(topic);
-      UpdateGaugesLocked();
-    }
-  }
-  if (!existed || old != flags) {
+  EM_ASSIGN_OR_RETURN(std::optional<TopicFlags> old, RecordJoin(topic, flags));
+  const bool existed = old.has_value();
+  if (!existed || *old != flags) {
     absl::Status joined = JoinMechanisms(topic, flags, !existed);
     if (!joined.ok()) {
       absl::MutexLock lock(&mu_);
       if (!existed) {
         DropTopicLocked(topic);
       } else if (TopicState* state = topics_.Find(topic)) {
-        state->flags = old;
+        state->flags = *old;
       }
       return joined;
     }
   }
-  if (flags.lookup && (!existed || !old.lookup)) StartRound(topic);
+  if (flags.lookup && (!existed || !old->lookup)) StartRound(topic);
   absl::MutexLock lock(&mu_);
   TopicState* state = topics_.Find(topic);
   if (state == nullptr) return absl::AbortedError("topic left while joining");  // cannot happen: ops_mu_
-  if (!flags.lookup && existed && old.lookup) StopRoundsLocked(*state);
+  if (!flags.lookup && existed && old->lookup) StopRoundsLocked(*state);
   log::Info("topic_joined")
       .Kv("topic", ToHex(topic.substr(0, 8)))
       .Kv("announce", flags.announce)
       .Kv("lookup", flags.lookup)
       .Kv("again", existed);
   return JoinResult{InfoLocked(topic, *state), existed};
+}
+
+// Adds the topic, or sets the new flags of a joined one and returns its old flags.
+absl::StatusOr<std::optional<TopicFlags>> Swarm::RecordJoin(const std::string& topic, const TopicFlags& flags) {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) return absl::FailedPreconditionError("the swarm service is shutting down");
+  if (TopicState* state = topics_.Find(topic)) {
+    const TopicFlags old = state->flags;
+    state->flags = flags;
+    return std::optional<TopicFlags>(old);
+  }
+  EM_RETURN_IF_ERROR(topics_.Add(topic, flags, seams_.clock->Now()));
+  store_.AddTopic(topic);
+  UpdateGaugesLocked();
+  return std::optional<TopicFlags>();
 }
 
 // Joins every mechanism; on a failure of a new topic, leaves those already joined.

@@ -111,6 +111,8 @@ class Swarm {
   };
 
   // swarm.cc: topics.
+  absl::StatusOr<std::optional<TopicFlags>> RecordJoin(const std::string& topic, const TopicFlags& flags)
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status JoinMechanisms(const std::string& topic, const TopicFlags& flags, bool new_topic)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(ops_mu_);
   TopicInfo InfoLocked(const std::string& topic, const TopicState& state) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -70,10 +70,11 @@ absl::StatusOr<std::unique_ptr<SwarmDaemon>> SwarmDaemon::Start(const DaemonOpti
 
 SwarmDaemon::~SwarmDaemon() { Stop(); }
 
-absl::Status SwarmDaemon::StartDht() {
+// Literal bootstrap addresses go to the node; names are kept for ResolveBootstrapNames.
+dht::DhtOptions SwarmDaemon::MakeDhtOptions() {
   dht::DhtOptions dht_options;
   for (const std::string& b : options_.dht_bootstrap) {
-    const auto [host, port] = *SplitHostPort(b);
+    const auto [host, port] = *SplitHostPort(b);  // validated
     if (std::optional<uint32_t> ip = dht::ParseIpv4(host)) {
       dht_options.bootstrap.push_back(dht::Endpoint{*ip, port});
     } else {
@@ -82,17 +83,25 @@ absl::Status SwarmDaemon::StartDht() {
   }
   dht_options.rate_limit.rate_per_second = options_.dht_rate_limit;
   dht_options.rate_limit.burst = 3.0 * options_.dht_rate_limit;
+  return dht_options;
+}
+
+// The saved node id and contacts; nullopt on the first start or when the file is unreadable.
+std::optional<dht::NodeState> SwarmDaemon::LoadDhtState() {
+  if (options_.dht_state_file.empty()) return std::nullopt;
+  absl::StatusOr<dht::NodeState> loaded = dht::LoadNodeState(*seams_.fs, options_.dht_state_file);
+  if (loaded.ok()) return *std::move(loaded);
+  if (!absl::IsNotFound(loaded.status())) {
+    log::Warn("dht_state_unreadable").Kv("path", options_.dht_state_file).Kv("error", loaded.status());
+  }
+  return std::nullopt;
+}
+
+absl::Status SwarmDaemon::StartDht() {
+  const dht::DhtOptions dht_options = MakeDhtOptions();
   EM_RETURN_IF_ERROR(dht_options.Validate());
   EM_ASSIGN_OR_RETURN(dht_transport_, dht::UdpTransport::Bind(*dht::ParseEndpoint(options_.dht_address, true)));
-  std::optional<dht::NodeState> restored;
-  if (!options_.dht_state_file.empty()) {
-    absl::StatusOr<dht::NodeState> loaded = dht::LoadNodeState(*seams_.fs, options_.dht_state_file);
-    if (loaded.ok()) {
-      restored = *std::move(loaded);
-    } else if (!absl::IsNotFound(loaded.status())) {
-      log::Warn("dht_state_unreadable").Kv("path", options_.dht_state_file).Kv("error", loaded.status());
-    }
-  }
+  std::optional<dht::NodeState> restored = LoadDhtState();
   const size_t saved_contacts = restored ? restored->contacts.size() : 0;
   dht_node_ = std::make_unique<dht::DhtNode>(
       dht_options, dht::DhtSeams{dht_transport_.get(), seams_.clock, seams_.scheduler, seams_.random},
@@ -107,15 +116,17 @@ absl::Status SwarmDaemon::StartDht() {
   dht_discovery_ = std::make_unique<DhtDiscovery>(discovery_options, node, seams_.scheduler, swarm_->Sink());
   swarm_->AddDiscovery(dht_discovery_.get());
   log::Info("dht_started")
-      .Kv("address", dht_transport_->local_endpoint().ToString())
+      .Kv("address", dht_local_.ToString())
       .Kv("id", node->id().ToHex())
       .Kv("saved_contacts", static_cast<uint64_t>(saved_contacts))
       .Kv("bootstrap", static_cast<uint64_t>(options_.dht_bootstrap.size()));
-  if (!bootstrap_names_.empty()) ScheduleEvery(absl::Minutes(1), &SwarmDaemon::ResolveBootstrapNames);
-  if (!bootstrap_names_.empty()) seams_.scheduler->RunAfter(absl::ZeroDuration(), [this, guard = guard_] {
-    lan::LifetimeGuard::Scope scope(guard.get());
-    if (scope) ResolveBootstrapNames();
-  });
+  if (!bootstrap_names_.empty()) {
+    seams_.scheduler->RunAfter(absl::ZeroDuration(), [this, guard = guard_] {
+      lan::LifetimeGuard::Scope scope(guard.get());
+      if (scope) ResolveBootstrapNames();
+    });
+    ScheduleEvery(absl::Minutes(1), &SwarmDaemon::ResolveBootstrapNames);
+  }
   if (!options_.dht_state_file.empty()) ScheduleEvery(options_.dht_save_interval, &SwarmDaemon::PeriodicSave);
   return absl::OkStatus();
 }

@@ -22,6 +22,7 @@
 #include "services/swarm/swarm.h"
 #include "services/swarm/swarm_metrics.h"
 #include "shared/dht/dht_node.h"
+#include "shared/dht/node_state.h"
 #include "shared/dht/udp_transport.h"
 #include "shared/env/file_system.h"
 #include "shared/lan/dns_sd_responder.h"
@@ -95,6 +96,8 @@ class SwarmDaemon {
 
  private:
   SwarmDaemon(const DaemonOptions& options, const Seams& seams);
+  dht::DhtOptions MakeDhtOptions();
+  std::optional<dht::NodeState> LoadDhtState();
   absl::Status StartDht();
   void StartLan();
   void StartStatic();
