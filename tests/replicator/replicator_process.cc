@@ -69,7 +69,8 @@ absl::StatusOr<std::unique_ptr<ReplicatorProcess>> ReplicatorProcess::Start(cons
                                    "--box.data_dir=" + options.home,
                                    "--peer_address=127.0.0.1:0",
                                    "--admin_address=127.0.0.1:0",
-                                   "--metrics_address=127.0.0.1:0"};
+                                   "--metrics_address=127.0.0.1:0",
+                                   "--swarm_address="};
   argv.insert(argv.end(), options.flags.begin(), options.flags.end());
   EM_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::Start(argv));
   const absl::Time deadline = absl::Now() + options.ready_timeout;
