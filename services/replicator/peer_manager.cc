@@ -295,6 +295,14 @@ void PeerManager::Close(uint64_t id, const absl::Status& reason) {
     events_->OnTraffic(last);
     events_->OnConnectionClosed(SnapshotOf(*peer), reason);
   }
+  // The blocks it had requested are free again once its channels are gone: the other
+  // connections ask for them now, not at their next message (which may never come).
+  const bool released = peer->conn != nullptr && peer->conn->inflight() > 0;
+  peer.reset();
+  if (!released) return;
+  for (auto& [other, p] : peers_) {
+    if (p->conn != nullptr && p->conn->Update().ok()) dirty_.push_back(other);
+  }
 }
 
 void PeerManager::ReportTraffic(Peer& peer, replication::ConnectionStats* total) {

@@ -170,6 +170,28 @@ TEST_P(MaliciousPeerTest, DropsTheLiarStoresNothingBadAndKeepsServingTheHonestPe
   EXPECT_TRUE(*g_blocks == g_content);
 }
 
+// Regression: blocks a dropped connection had requested used to stay unrequested until the
+// other connections heard something new from their peers, so the download stalled for good
+// when the honest peer had already sent everything else.
+class DroppedPeerTest : public MaliciousPeerTest {};
+
+TEST_P(DroppedPeerTest, BlocksItHadRequestedComeFromTheHonestPeer) {
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  ASSERT_NO_FATAL_FAILURE(ConnectLiar());
+  LyingPeer& peer = *liar_;
+  ASSERT_TRUE(peer.RunUntil([&] { return peer.held_requests() > 0; }, absl::Seconds(20)).ok());
+  ASSERT_TRUE(victim_->client().Connect("127.0.0.1", honest_->peer_port()).ok());
+  // Everything the liar does not hold arrives from the honest peer; then the liar lies (about
+  // bytes: checked against the tree the victim now trusts) and is dropped.
+  auto rest = victim_->client().WaitForFeed(
+      f_.key(), [&](const rv1::FeedStatus& s) { return s.downloaded_blocks() + peer.held_requests() >= kBlocks; },
+      absl::Seconds(60));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_TRUE(peer.Tell(Lie::kWrongData).ok());
+  EXPECT_EQ(peer.RunUntil([] { return false; }, absl::Seconds(10)).code(), absl::StatusCode::kUnavailable);
+  ASSERT_NO_FATAL_FAILURE(ExpectVictimCompletes(Lie::kWrongData));
+}
+
 std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
   return absl::StrCat(LieName(info.param.lie), info.param.encrypted ? "_encrypted" : "_plain");
 }
@@ -179,6 +201,7 @@ INSTANTIATE_TEST_SUITE_P(Lies, MaliciousPeerTest,
                                            Param{Lie::kWrongData, true}, Param{Lie::kGarbage, true},
                                            Param{Lie::kForgedSignature, false}, Param{Lie::kGarbage, false}),
                          ParamName);
+INSTANTIATE_TEST_SUITE_P(LateLie, DroppedPeerTest, ::testing::Values(Param{Lie::kWrongData, true}), ParamName);
 
 }  // namespace
 }  // namespace evermirror::testing
