@@ -3,12 +3,17 @@
 #include <cstring>
 
 #include "services/cli/feed_commands.h"
+#include "services/cli/mirror_commands.h"
+#include "services/cli/pair_commands.h"
 #include "services/cli/site_commands.h"
 #include "services/cli/up_command.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "feed") == 0) return evermirror::cli::RunFeedCommand(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "site") == 0) return evermirror::cli::RunSiteCommand(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "mirror") == 0) return evermirror::cli::RunMirrorCommand(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "pair") == 0) return evermirror::cli::RunPairCommand(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "trust") == 0) return evermirror::cli::RunTrustCommand(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "up") == 0) return evermirror::cli::RunUpCommand(argc, argv);
   std::fprintf(stderr,
                "usage: evermirror <command> ...\n"
@@ -18,6 +23,9 @@ int main(int argc, char** argv) {
                "  feed cat DIR INDEX               print one block\n"
                "  site create DIR                  new Dat site (hyperdrive 9) for a folder\n"
                "  site publish DIR                 publish what changed in the folder\n"
-               "  site ls|cat|info|log KEY ...     read a site (see `evermirror site`)\n");
+               "  site ls|cat|info|log KEY ...     read a site (see `evermirror site`)\n"
+               "  mirror add SITE --to BOX [--wait]   have a box mirror a site (also remove, list, status)\n"
+               "  pair                             this machine's keys, to exchange with a box\n"
+               "  trust KEY                        obey the commands of owner KEY (also trust list|remove)\n");
   return 2;
 }
