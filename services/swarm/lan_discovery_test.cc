@@ -21,7 +21,8 @@ struct Box {
 
 class LanDiscoveryTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Box> MakeBox(uint32_t address, uint16_t port) {
+  // A box on the simulated LAN; owned by the fixture, which unregisters it before destroying it.
+  Box* MakeBox(uint32_t address, uint16_t port) {
     auto box = std::make_unique<Box>();
     lan::SimMdnsBus::Host* host = bus_.AddHost(address);
     Box* b = box.get();
@@ -33,10 +34,12 @@ class LanDiscoveryTest : public ::testing::Test {
         });
     host->dispatcher()->AddHandler(box->lan->handler());
     hosts_.push_back(host);
-    return box;
+    boxes_.push_back(std::move(box));
+    return b;
   }
   void TearDown() override {
     for (size_t i = 0; i < boxes_.size(); ++i) hosts_[i]->dispatcher()->RemoveHandler(boxes_[i]->lan->handler());
+    boxes_.clear();
   }
 
   env::SimClock clock_;
@@ -44,13 +47,12 @@ class LanDiscoveryTest : public ::testing::Test {
   env::SeededRandom random_{5};
   lan::SimMdnsBus bus_{&scheduler_, 9};
   std::vector<lan::SimMdnsBus::Host*> hosts_;
-  std::vector<Box*> boxes_;
+  std::vector<std::unique_ptr<Box>> boxes_;
 };
 
 TEST_F(LanDiscoveryTest, TwoBoxesFindEachOthersReplicatorPortByTopic) {
-  auto a = MakeBox(0xC0A80002, 4001);
-  auto b = MakeBox(0xC0A80003, 4002);
-  boxes_ = {a.get(), b.get()};
+  Box* a = MakeBox(0xC0A80002, 4001);
+  Box* b = MakeBox(0xC0A80003, 4002);
   EXPECT_FALSE(a->lan->periodic_lookup());
   ASSERT_TRUE(a->lan->Join(kTopic, {}).ok());
   scheduler_.AdvanceBy(absl::Milliseconds(100));
@@ -65,9 +67,8 @@ TEST_F(LanDiscoveryTest, TwoBoxesFindEachOthersReplicatorPortByTopic) {
 }
 
 TEST_F(LanDiscoveryTest, LookupOnlyBoxIsNotAnnouncedAndLeaveStopsQuerying) {
-  auto a = MakeBox(0xC0A80002, 4001);
-  auto b = MakeBox(0xC0A80003, 4002);
-  boxes_ = {a.get(), b.get()};
+  Box* a = MakeBox(0xC0A80002, 4001);
+  Box* b = MakeBox(0xC0A80003, 4002);
   ASSERT_TRUE(a->lan->Join(kTopic, {}).ok());
   ASSERT_TRUE(b->lan->Join(kTopic, TopicFlags{false, true}).ok());
   scheduler_.AdvanceBy(absl::Seconds(1));

@@ -62,6 +62,8 @@ void Swarm::Shutdown() {
     watches_.clear();
     UpdateGaugesLocked();
   }
+  // A Join or Leave in progress finishes its mechanism calls; later ones fail at once.
+  { absl::MutexLock ops(&ops_mu_); }
   // Tasks and mechanism callbacks that already entered finish; later ones return at once.
   guard_->CloseAndWait();
 }
@@ -137,6 +139,7 @@ absl::Status Swarm::Leave(std::string_view discovery_key) {
   absl::MutexLock ops(&ops_mu_);
   {
     absl::MutexLock lock(&mu_);
+    if (shut_down_) return absl::FailedPreconditionError("the swarm service is shutting down");
     if (topics_.Find(topic) == nullptr) return absl::NotFoundError("topic not joined");
     DropTopicLocked(topic);
     Candidate only_topic;

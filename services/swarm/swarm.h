@@ -74,8 +74,9 @@ class Swarm {
   void AddDiscovery(Discovery* discovery);
   // Starts the maintenance timer. Call once, after AddDiscovery.
   void Start();
-  // Closes every watch with Unavailable, cancels timers and waits for tasks and callbacks in
-  // progress; afterwards no mechanism is called and sightings are ignored. Idempotent.
+  // Closes every watch with Unavailable, cancels timers and waits for Join/Leave calls, tasks
+  // and callbacks in progress; afterwards no mechanism is called, sightings are ignored and
+  // Join, Leave and ReportDialResult fail with FailedPrecondition. Idempotent.
   // REQUIRES: not called from a mechanism callback or a scheduler task of this Swarm.
   void Shutdown();
 
@@ -84,7 +85,7 @@ class Swarm {
   // ResourceExhausted (max_topics, or a mechanism's limit), FailedPrecondition after Shutdown.
   absl::StatusOr<JoinResult> Join(std::string_view discovery_key, TopicFlags flags);
   // Leaves the topic on every mechanism, forgets its candidates, sends TOPIC_LEFT to watchers.
-  // InvalidArgument (key length), NotFound (not joined).
+  // InvalidArgument (key length), NotFound (not joined), FailedPrecondition after Shutdown.
   absl::Status Leave(std::string_view discovery_key);
   // Ordered by discovery key.
   std::vector<TopicInfo> ListTopics() const;
@@ -99,7 +100,8 @@ class Swarm {
   size_t watcher_count() const;
 
   // Applies a dial result (see CandidateStore::ReportDial) and schedules the REDIAL event.
-  // InvalidArgument (key length), NotFound (topic or candidate unknown).
+  // InvalidArgument (key length), NotFound (topic or candidate unknown), FailedPrecondition
+  // after Shutdown.
   absl::StatusOr<Candidate> ReportDialResult(std::string_view discovery_key, const Endpoint& endpoint,
                                              DialOutcome outcome);
 

@@ -81,6 +81,7 @@ absl::StatusOr<Candidate> Swarm::ReportDialResult(std::string_view discovery_key
   EM_RETURN_IF_ERROR(ValidateDiscoveryKey(discovery_key));
   const std::string topic(discovery_key);
   absl::MutexLock lock(&mu_);
+  if (shut_down_) return absl::FailedPreconditionError("the swarm service is shutting down");
   EM_ASSIGN_OR_RETURN(CandidateStore::DialUpdate update,
                       store_.ReportDial(topic, endpoint, outcome, seams_.clock->Now()));
   if (seams_.metrics != nullptr) seams_.metrics->DialResult(outcome);

@@ -295,6 +295,9 @@ TEST_F(SwarmTest, ShutdownClosesWatchesAndRefusesWork) {
   EXPECT_TRUE(absl::IsUnavailable(watch->Next(absl::ZeroDuration()).status()));
   EXPECT_TRUE(absl::IsFailedPrecondition(swarm_->Join(kOther, {}).status()));
   EXPECT_TRUE(absl::IsUnavailable(swarm_->Watch(std::nullopt).status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(swarm_->Leave(kTopic)));
+  EXPECT_TRUE(absl::IsFailedPrecondition(swarm_->ReportDialResult(kTopic, kPeer, DialOutcome::kFailed).status()));
+  EXPECT_TRUE(dht_->joined(kTopic));  // no mechanism is called after Shutdown
   dht_->Emit(kTopic, kPeer);  // ignored, no crash
   const int lookups = dht_->lookups(kTopic);
   scheduler_.AdvanceBy(absl::Hours(1));
