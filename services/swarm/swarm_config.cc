@@ -67,8 +67,8 @@ void DeclareTopics(config::Section& s, SwarmOptions* o) {
 }  // namespace
 
 ServiceOptions::ServiceOptions() {
-  server.listen_address = "127.0.0.1:7302";
-  metrics.listen_address = "127.0.0.1:9302";
+  server.listen_address = "127.0.0.1:7402";
+  metrics.listen_address = "127.0.0.1:9402";
   daemon.dnssd_name.clear();  // the box's name, filled by ApplyBoxDefaults
   daemon.dnssd_host.clear();
 }

@@ -30,7 +30,7 @@ TEST(SwarmConfigTest, DefaultsHaveNoBootstrapNodesAndPickThePiFriendlyMechanisms
   EXPECT_TRUE(o.daemon.lan_enabled);
   EXPECT_EQ(o.daemon.lan_interface, "auto");
   EXPECT_EQ(o.daemon.announce_port, 3282);
-  EXPECT_EQ(o.server.listen_address, "127.0.0.1:7302");
+  EXPECT_EQ(o.server.listen_address, "127.0.0.1:7402");
   EXPECT_EQ(o.daemon.dht_state_file, "/var/lib/evermirror/swarm/dht-state");
   EXPECT_EQ(o.daemon.dnssd_name, "evermirror");
 }
@@ -71,7 +71,7 @@ TEST(SwarmConfigTest, BadValuesAreClearErrorsNamingTheKey) {
       {{"--announce_port=70000"}, "swarm.announce_port"},
       {{"--dial_backoff_initial=1h", "--dial_backoff_max=1m"}, "dial_backoff_initial"},
       {{"--empty_lookup_retry=1h"}, "empty_lookup_retry"},
-      {{"--admin_address=0.0.0.0:7302"}, "admin_address"},
+      {{"--admin_address=0.0.0.0:7402"}, "admin_address"},
   };
   for (const Case& c : cases) {
     ServiceOptions o;
