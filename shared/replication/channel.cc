@@ -228,7 +228,9 @@ absl::Status Channel::UpdateInfo() {
   bool downloading = false;
   if (feed_->mode() != DownloadMode::kNone) {
     if (!heard_have_) return absl::OkStatus();
-    downloading = !feed_->SatisfiedUpTo(remote_.Length());
+    // Requests in flight mean we are downloading. Only an idle channel looks for a wanted
+    // block, a scan of the bitfield from 0 that must not run once per Data (O(n^2) a feed).
+    downloading = !inflight_.empty() || !feed_->SatisfiedUpTo(remote_.Length());
   }
   if (sent_downloading_ == downloading || (!sent_downloading_.has_value() && downloading)) {
     return absl::OkStatus();
