@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "shared/rpc/client.h"
 
@@ -37,11 +36,11 @@ int Run(int argc, char** argv) {
   absl::Duration timeout = absl::Seconds(3);
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (absl::StartsWith(arg, "--service=")) {
+    if (arg.starts_with("--service=")) {
       service = std::string(arg.substr(10));
-    } else if (absl::StartsWith(arg, "--timeout=")) {
+    } else if (arg.starts_with("--timeout=")) {
       if (!absl::ParseDuration(std::string(arg.substr(10)), &timeout) || timeout <= absl::ZeroDuration()) return Usage();
-    } else if (address.empty() && !absl::StartsWith(arg, "-")) {
+    } else if (address.empty() && !arg.starts_with("-")) {
       auto known = kBoxDefaults.find(arg);
       address = std::string(known != kBoxDefaults.end() ? known->second : arg);
     } else {
