@@ -1,0 +1,349 @@
+// A laptop and a box, each a real evermirror-replicator and evermirror-ingest (no swarm, no
+// gateway: ingest notes them unreachable and goes on), their replicators connected with the
+// Connect RPC. The laptop tells the box to mirror a site it published and follows the box's
+// receipts to the site's latest version; the box's ingest is killed (-9) in the middle of a
+// batch of commands and restarted; the command latency is measured. Inside netns_run.sh.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "evermirror/ingest/v1/ingest.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/replicator/client/replicator_client.h"
+#include "shared/base/hex.h"
+#include "shared/crypto/key_text.h"
+#include "shared/env/file_system.h"
+#include "shared/env/posix_file_system.h"
+#include "shared/rpc/client.h"
+#include "shared/rpc/status.h"
+#include "tests/ingest/service_process.h"
+
+namespace evermirror::testing {
+namespace {
+
+namespace cmd = commands::v1;
+namespace iv1 = ingest::v1;
+
+constexpr absl::Duration kPatience = absl::Seconds(60);
+
+std::string NewId() {
+  std::string bytes(16, '\0');
+  crypto::RandomBytes(bytes.data(), bytes.size());
+  return ToHex(bytes);
+}
+
+cmd::Command MirrorAdd(const std::string& site, const std::string& box, bool sparse, const std::string& alias = "") {
+  cmd::Command c;
+  c.set_id(NewId());
+  c.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  c.add_to(box);
+  c.mutable_mirror_add()->set_site_key(site);
+  c.mutable_mirror_add()->set_alias(alias);
+  c.mutable_mirror_add()->set_mode(sparse ? cmd::MODE_SPARSE : cmd::MODE_FULL);
+  return c;
+}
+
+std::string RandomKey() { return crypto::KeyHex(crypto::GenerateKeyPair().public_key); }
+
+// One machine: a replicator and an ingest, with clients to both.
+struct Node {
+  std::string name;
+  std::string home;
+  std::optional<ServiceProcess> replicator_process;
+  std::optional<ServiceProcess> ingest_process;
+  std::unique_ptr<replicator::ReplicatorClient> replicator;
+  std::unique_ptr<iv1::IngestAdmin::Stub> admin;
+  iv1::Identity id;
+  uint16_t peer_port = 0;
+  std::vector<std::string> owners;
+
+  absl::Status StartReplicator() {
+    absl::StatusOr<ServiceProcess> p = ServiceProcess::Start(
+        EM_REPLICATOR_BINARY,
+        {"--box.data_dir=" + home, "--peer_address=127.0.0.1:0", "--admin_address=127.0.0.1:0", "--metrics_address="},
+        home + "/replicator.log");
+    if (!p.ok()) return p.status();
+    replicator_process.emplace(*std::move(p));
+    peer_port = static_cast<uint16_t>(std::stoi(replicator_process->Field("peer_port")));
+    auto client = replicator::ReplicatorClient::Connect(replicator_process->Field("grpc"));
+    if (!client.ok()) return client.status();
+    replicator = *std::move(client);
+    return absl::OkStatus();
+  }
+
+  absl::Status StartIngest() {
+    std::vector<std::string> flags = {"--box.data_dir=" + home, "--box.name=" + name, "--admin_address=127.0.0.1:0",
+                                      "--metrics_address=", "--replicator_address=" + replicator_process->Field("grpc"),
+                                      // Nothing listens there: ingest must cope (and retry).
+                                      "--swarm_address=127.0.0.1:1", "--gateway_address=127.0.0.1:2",
+                                      "--progress_interval=300ms", "--retry_max=1s"};
+    if (!owners.empty()) flags.push_back("--owners=" + owners[0]);
+    absl::StatusOr<ServiceProcess> p = ServiceProcess::Start(EM_INGEST_BINARY, flags, home + "/ingest.log");
+    if (!p.ok()) return p.status();
+    ingest_process.emplace(*std::move(p));
+    auto channel = rpc::MakeChannel(ingest_process->Field("grpc"));
+    if (!channel.ok()) return channel.status();
+    admin = iv1::IngestAdmin::NewStub(*channel);
+    const absl::Time deadline = absl::Now() + kPatience;
+    while (true) {  // ready once its logs exist (it needed the replicator)
+      grpc::ClientContext context;
+      grpc::Status status = admin->GetIdentity(&context, iv1::GetIdentityRequest(), &id);
+      if (status.ok()) return absl::OkStatus();
+      if (absl::Now() > deadline) return rpc::FromGrpcStatus(status);
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  }
+};
+
+class IngestMultiprocessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/em_ingest_mp_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+    laptop_.name = "laptop";
+    laptop_.home = tmp_ + "/laptop";
+    box_.name = "box";
+    box_.home = tmp_ + "/box";
+    for (Node* n : {&laptop_, &box_}) ASSERT_TRUE(env::DefaultFileSystem()->CreateDirs(n->home).ok());
+    ASSERT_TRUE(laptop_.StartReplicator().ok());
+    ASSERT_TRUE(laptop_.StartIngest().ok()) << laptop_.ingest_process->Log();
+    box_.owners = {laptop_.id.command_log_key()};  // the box trusts the laptop's key (config)
+    ASSERT_TRUE(box_.StartReplicator().ok());
+    absl::Status started = box_.StartIngest();
+    ASSERT_TRUE(started.ok()) << started;
+    // The laptop follows the box's receipts; the box dials the laptop and opens the two logs
+    // they share, one topic at a time as the swarm would (a replicator drops a connection that
+    // opens a feed it does not carry).
+    grpc::ClientContext context;
+    iv1::FollowBoxRequest follow;
+    follow.set_box_key(box_.id.receipt_log_key());
+    iv1::Box followed;
+    ASSERT_TRUE(laptop_.admin->FollowBox(&context, follow, &followed).ok());
+    ASSERT_TRUE(OpenOnConnection(laptop_.id.command_log_key()).ok());
+    ASSERT_TRUE(OpenOnConnection(box_.id.receipt_log_key()).ok());
+  }
+  void TearDown() override {
+    if (HasFailure() || std::getenv("EM_INGEST_TEST_LOGS") != nullptr) {
+      for (Node* n : {&laptop_, &box_}) {
+        if (n->ingest_process) std::fprintf(stderr, "--- %s ingest log ---\n%s", n->name.c_str(), n->ingest_process->Log().c_str());
+      }
+    }
+    for (Node* n : {&box_, &laptop_}) {
+      if (n->ingest_process) n->ingest_process->Kill();
+      if (n->replicator_process) n->replicator_process->Kill();
+    }
+    (void)env::DefaultFileSystem()->RemoveAll(tmp_);
+  }
+
+  // Has the box's replicator dial the laptop's (or reuse that connection) and open feed `key`.
+  absl::Status OpenOnConnection(const std::string& key) {
+    const crypto::PublicKey k = crypto::ParsePublicKeyText(key).value();
+    return box_.replicator->Connect("127.0.0.1", laptop_.peer_port, crypto::HashHex(crypto::DiscoveryKey(k))).status();
+  }
+
+  absl::StatusOr<iv1::AppendCommandResponse> Append(Node& node, const cmd::Command& command) {
+    grpc::ClientContext context;
+    iv1::AppendCommandRequest request;
+    *request.mutable_command() = command;
+    iv1::AppendCommandResponse response;
+    absl::Status status = rpc::FromGrpcStatus(node.admin->AppendCommand(&context, request, &response));
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  // Follows the box's receipt log as `reader` sees it, from `*from`, until `match` accepts a
+  // receipt (returned). Long polls: no sleeping.
+  std::optional<cmd::Receipt> AwaitReceipt(Node& reader, uint64_t* from,
+                                           const std::function<bool(const cmd::Receipt&)>& match) {
+    const absl::Time deadline = absl::Now() + kPatience;
+    while (absl::Now() < deadline) {
+      grpc::ClientContext context;
+      iv1::GetReceiptsRequest request;
+      request.set_box_key(box_.id.receipt_log_key());
+      request.set_from_index(*from);
+      request.set_wait_ms(1000);
+      iv1::GetReceiptsResponse response;
+      if (!reader.admin->GetReceipts(&context, request, &response).ok()) return std::nullopt;
+      for (const iv1::IndexedReceipt& r : response.receipts()) {
+        *from = r.index() + 1;
+        if (match(r.receipt())) return r.receipt();
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Every command receipt in the box's receipt log for the laptop's log, by index (counted).
+  std::map<uint64_t, int> BoxCommandReceipts() {
+    std::map<uint64_t, int> out;
+    const crypto::PublicKey key = crypto::ParsePublicKeyText(box_.id.receipt_log_key()).value();
+    const uint64_t length = box_.replicator->GetFeed(key)->length();
+    for (uint64_t start = 1; start < length; start += 512) {
+      auto blocks = box_.replicator->ReadBlocks(key, start, std::min<uint64_t>(512, length - start), false,
+                                                absl::ZeroDuration());
+      if (!blocks.ok()) break;
+      for (const replicator::BlockRead& b : *blocks) {
+        cmd::Receipt r;
+        if (b.data && r.ParseFromString(*b.data) && r.has_command() &&
+            r.command().log_key() == laptop_.id.command_log_key()) {
+          ++out[r.command().index()];
+        }
+      }
+    }
+    return out;
+  }
+
+  std::string tmp_;
+  Node laptop_;
+  Node box_;
+};
+
+TEST_F(IngestMultiprocessTest, TheLaptopTellsTheBoxToMirrorASiteAndSeesItComplete) {
+  // A site published on the laptop.
+  const std::string folder = laptop_.home + "/site";
+  env::FileSystem& fs = *env::DefaultFileSystem();
+  ASSERT_TRUE(fs.CreateDirs(folder + "/img").ok());
+  ASSERT_TRUE(env::WriteFileAtomic(fs, folder + "/index.html", "<h1>always on</h1>").ok());
+  ASSERT_TRUE(env::WriteFileAtomic(fs, folder + "/img/big.bin", std::string(300000, 'x')).ok());
+  auto created = laptop_.replicator->CreateFeed(replicator::v1::KIND_HYPERDRIVE);
+  ASSERT_TRUE(created.ok());
+  const std::string site = created->key();
+  const crypto::PublicKey site_key = crypto::ParsePublicKeyText(site).value();
+  ASSERT_TRUE(laptop_.replicator->PublishFolder(site_key, folder, nullptr).ok());
+  const uint64_t version = laptop_.replicator->GetFeed(site_key)->length() - 1;
+
+  auto sent = Append(laptop_, MirrorAdd(site, box_.id.receipt_log_key(), false, "blog"));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  uint64_t from = 1;
+  std::optional<cmd::Receipt> applied = AwaitReceipt(laptop_, &from, [&](const cmd::Receipt& r) {
+    return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+  });
+  ASSERT_TRUE(applied.has_value()) << "no receipt reached the laptop";
+  EXPECT_EQ(applied->command().outcome(), cmd::OUTCOME_APPLIED) << applied->command().reason();
+  EXPECT_EQ(applied->command().command_id(), sent->command_id());
+  EXPECT_TRUE(box_.replicator->GetFeed(site_key).ok());  // the box's replicator mirrors it now
+
+  // No swarm here: open the site on the replicators' connection by hand.
+  ASSERT_TRUE(OpenOnConnection(site).ok());
+  std::optional<cmd::Receipt> complete = AwaitReceipt(laptop_, &from, [&](const cmd::Receipt& r) {
+    const cmd::SiteProgress& p = r.progress();
+    return r.has_progress() && p.site_key() == site && p.latest_version() == version && p.blocks_total() > 0 &&
+           p.blocks_downloaded() == p.blocks_total();
+  });
+  ASSERT_TRUE(complete.has_value()) << "the box never reported the latest version complete";
+  EXPECT_EQ(complete->progress().bytes_downloaded(), complete->progress().bytes_total());
+  EXPECT_EQ(complete->progress().serving_version(), version);  // no gateway: the newest complete version
+  auto mirrored = box_.replicator->GetFeed(site_key);
+  EXPECT_EQ(mirrored->downloaded_blocks(), mirrored->length());
+  EXPECT_NE(box_.ingest_process->Log().find("service_unreachable service=swarm"), std::string::npos);
+}
+
+TEST_F(IngestMultiprocessTest, KilledInTheMiddleOfABatchEveryCommandIsAppliedOnce) {
+  constexpr int kCommands = 150;
+  std::vector<std::string> blocks;
+  for (int i = 0; i < kCommands; ++i) {
+    blocks.push_back(MirrorAdd(RandomKey(), box_.id.receipt_log_key(), true).SerializeAsString());
+  }
+  // One signed batch, as a laptop that was offline would deliver it.
+  const crypto::PublicKey log = crypto::ParsePublicKeyText(laptop_.id.command_log_key()).value();
+  ASSERT_TRUE(laptop_.replicator->Append(log, blocks).ok());
+  size_t at_kill = 0;
+  const absl::Time deadline = absl::Now() + kPatience;
+  while ((at_kill = BoxCommandReceipts().size()) < 10 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(2));
+  box_.ingest_process->Kill();
+  ASSERT_GE(at_kill, 10u);
+  ASSERT_LT(at_kill, static_cast<size_t>(kCommands)) << "the batch finished before the kill; make it larger";
+  std::printf("killed the box's ingest after %zu of %d commands\n", at_kill, kCommands);
+
+  ASSERT_TRUE(box_.StartIngest().ok());
+  std::map<uint64_t, int> receipts;
+  while ((receipts = BoxCommandReceipts()).size() < static_cast<size_t>(kCommands) && absl::Now() < deadline + kPatience) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(receipts.size(), static_cast<size_t>(kCommands));
+  for (const auto& [index, count] : receipts) {
+    EXPECT_EQ(count, 1) << "command " << index;
+    EXPECT_GE(index, 1u);
+    EXPECT_LE(index, static_cast<uint64_t>(kCommands));
+  }
+  grpc::ClientContext context;
+  iv1::ListMirrorsResponse mirrors;
+  ASSERT_TRUE(box_.admin->ListMirrors(&context, iv1::ListMirrorsRequest(), &mirrors).ok());
+  EXPECT_EQ(mirrors.mirrors_size(), kCommands);
+}
+
+TEST_F(IngestMultiprocessTest, CommandLatencyFromLaptopAppendToBoxReceipt) {
+  constexpr int kRounds = 20;
+  const crypto::PublicKey receipts = crypto::ParsePublicKeyText(box_.id.receipt_log_key()).value();
+  std::vector<double> apply_ms, round_trip_ms;
+  uint64_t laptop_from = 1;
+  for (int round = 0; round < kRounds; ++round) {
+    std::optional<iv1::AppendCommandResponse> sent;
+    absl::Time start, applied;
+    std::atomic<bool> applied_or_failed{false};
+    uint64_t seen = 0;
+    // Watch the box's receipt log; append once the watch is up; stop at our receipt.
+    std::atomic<bool> give_up{false};
+    std::thread timer([&] {
+      for (absl::Time end = absl::Now() + kPatience; absl::Now() < end && !applied_or_failed;) {
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+      give_up = true;
+    });
+    absl::Status watched = box_.replicator->Watch(receipts, [&](const replicator::v1::FeedStatus& status) {
+      if (!sent.has_value()) {
+        seen = status.length();
+        start = absl::Now();
+        absl::StatusOr<iv1::AppendCommandResponse> appended =
+            Append(laptop_, MirrorAdd(RandomKey(), box_.id.receipt_log_key(), true));
+        if (!appended.ok()) return false;
+        sent = *appended;
+        return true;
+      }
+      auto blocks = box_.replicator->ReadBlocks(receipts, seen, status.length() - seen, false, absl::ZeroDuration());
+      seen = status.length();
+      for (const replicator::BlockRead& b : blocks.value()) {
+        cmd::Receipt r;
+        if (b.data && r.ParseFromString(*b.data) && r.command().log_key() == sent->log_key() &&
+            r.command().index() == sent->index()) {
+          applied = absl::Now();
+          return false;
+        }
+      }
+      return true;
+    }, &give_up);
+    applied_or_failed = true;
+    timer.join();
+    ASSERT_TRUE(watched.ok()) << watched;
+    ASSERT_TRUE(sent.has_value());
+    ASSERT_NE(applied, absl::Time()) << "the box never wrote the receipt";
+    std::optional<cmd::Receipt> back = AwaitReceipt(laptop_, &laptop_from, [&](const cmd::Receipt& r) {
+      return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+    });
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->command().outcome(), cmd::OUTCOME_APPLIED);
+    apply_ms.push_back(absl::ToDoubleMilliseconds(applied - start));
+    round_trip_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  auto worst = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+  std::printf("command latency over loopback, %d commands: laptop append -> box receipt median %.1f ms (max %.1f); "
+              "-> receipt back on the laptop median %.1f ms (max %.1f)\n",
+              kRounds, median(apply_ms), worst(apply_ms), median(round_trip_ms), worst(round_trip_ms));
+  RecordProperty("apply_latency_median_ms", static_cast<int>(median(apply_ms)));
+  EXPECT_LT(median(apply_ms), 2000);
+}
+
+}  // namespace
+}  // namespace evermirror::testing
