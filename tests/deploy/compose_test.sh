@@ -32,6 +32,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 "$src/tests/deploy/setup.sh"
+
+# --- offline lints: Dockerfile (npm dockerfile-utils), entrypoint, compose (both profiles) ---
+npm_dir="$src/tests/deploy/npm"
+if [ ! -f "$npm_dir/node_modules/.evermirror-installed" ] || [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.evermirror-installed" ]; then
+  (cd "$npm_dir" && { npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+                      npm install --no-audit --no-fund --loglevel=error >/dev/null; }) || fail "npm install in tests/deploy/npm"
+  touch "$npm_dir/node_modules/.evermirror-installed"
+fi
+"$npm_dir/node_modules/.bin/dockerfile-utils" lint "$src/docker/Dockerfile" || fail "dockerfile-utils lint docker/Dockerfile"
+sh -n "$src/docker/entrypoint.sh" || fail "docker/entrypoint.sh does not parse"
+docker-compose -f "$src/docker/compose.yaml" config -q || fail "docker-compose config docker/compose.yaml"
+docker-compose -f "$src/docker/compose.yaml" --profile monitoring config -q || fail "docker-compose config --profile monitoring"
 t_setup=$(date +%s)
 
 work=$(mktemp -d /var/tmp/evermirror-deploy.XXXXXX)
