@@ -203,9 +203,17 @@ done
 [ "$restarted" = 1 ] || fail "the swarm container was not restarted after SIGKILL (restart: unless-stopped)"
 for _ in $(seq 60); do in_ns podman healthcheck run "$swarm_id" >/dev/null 2>&1 && break; sleep 0.5; done
 logs=$("${compose[@]}" logs --no-color 2>&1)
-for svc in swarm replicator gateway ingest; do
-  grep -qE "event=ready.*service=$svc|service=$svc.*event=ready" <<<"$logs" || fail "no event=ready log line of $svc"
+for svc in swarm replicator ingest; do
+  grep -qE "service=$svc event=ready" <<<"$logs" || fail "no event=ready log line of $svc"
 done
+grep -qE "service=replicator event=config_value key=replicator.peer_address" <<<"$logs" ||
+  fail "EVERMIRROR_LOG_LEVEL=debug did not reach the replicator (no config_value lines)"
+# The gateway logs JSON (EVERMIRROR_LOG_FORMAT=json): every line of it is one object.
+"${compose[@]}" logs --no-color gateway 2>&1 | sed -n 's/^[^|]*| //p' | /usr/bin/python3 -c '
+import json, sys
+events = [json.loads(line)["event"] for line in sys.stdin if line.strip()]
+assert "ready" in events, events
+print(f"gateway: {len(events)} JSON log lines")' >&2 || fail "the gateway log is not one JSON object per line"
 # Keys are read capabilities: logs may carry discovery keys or short prefixes, never a whole key.
 # Known: ingest logs its own log keys and followed boxes whole (reported); strict once fixed.
 leaked=$(grep -F -e "$site" -e "$owner" -e "$box_key" <<<"$logs" | grep -oE 'service=[a-z]+ event=[a-z_]+' | sort | uniq -c || true)
@@ -213,7 +221,7 @@ if [ -n "$leaked" ]; then
   [ "${EVERMIRROR_DEPLOY_STRICT_LOGS:-0}" = 1 ] && fail "whole keys in the logs: $leaked"
   say "WARNING: whole keys in the logs of: $(tr '\n' ';' <<<"$leaked")"
 fi
-say "healthy x4, user 10001, swarm restarted after SIGKILL, event=ready logged by all four"
+say "healthy x4, user 10001, swarm restarted after SIGKILL, structured logs (kv, json, level from the environment)"
 
 "${compose[@]}" down -v --timeout 10 >/dev/null 2>&1 || fail "docker-compose down -v"
 [ -z "$(podman volume ls -q --filter "label=com.docker.compose.project=$project")" ] || fail "down -v left volumes"
