@@ -106,8 +106,9 @@ struct Node {
 class IngestMultiprocessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/em_ingest_mp_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const char* dir = std::getenv("TMPDIR");
+    std::string tmpl = absl::StrCat(dir != nullptr && *dir != '\0' ? dir : "/tmp", "/em_ingest_mp_XXXXXX");
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     tmp_ = tmpl;
     laptop_.name = "laptop";
     laptop_.home = tmp_ + "/laptop";
