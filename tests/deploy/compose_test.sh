@@ -191,6 +191,14 @@ for svc in swarm replicator gateway ingest; do
   in_ns podman healthcheck run "$id" >/dev/null || fail "healthcheck of $svc is not healthy"
 done
 [ "$("${compose[@]}" exec -T replicator id -u | tr -d '\r')" = 10001 ] || fail "replicator does not run as user evermirror"
+# Limits and log rotation as compose.yaml asks (the container engine applies them).
+replicator_id=$("${compose[@]}" ps -q replicator)
+limits=$(podman inspect "$replicator_id" --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.LogConfig.Type}} {{.HostConfig.LogConfig.Size}}')
+say "replicator container: memory, nano-cpus, restart, log driver, log size: $limits"
+read -r mem cpus restart_policy log_type log_size <<<"$limits"
+[ "$mem" = $((512 * 1024 * 1024)) ] && [ "$cpus" = 2000000000 ] && [ "$restart_policy" = unless-stopped ] ||
+  fail "the replicator container's limits or restart policy are not compose.yaml's: $limits"
+[ -n "$log_type" ] && [ "$log_size" != 0 ] || fail "no log rotation on the replicator container: $limits"
 swarm_id=$("${compose[@]}" ps -q swarm)
 # A crash, not a stop: SIGKILL to the service process itself (`podman kill` counts as a
 # deliberate stop, which `unless-stopped` respects).
