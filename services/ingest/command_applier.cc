@@ -46,16 +46,23 @@ Touched TouchedBy(const cmd::Command& c) {
   return t;
 }
 
-absl::Status CommandApplier::Pump(const std::string& log_key) {
+absl::Status CommandApplier::Pump(const std::string& log_key, size_t limit, bool* more) {
+  if (more != nullptr) *more = false;
   uint64_t next = deps_.receipts->Cursor(log_key) + 1;
   EM_ASSIGN_OR_RETURN(FeedView view, deps_.logs->Get(log_key));
+  size_t applied = 0;
   while (next < view.length) {
-    EM_ASSIGN_OR_RETURN(auto blocks, deps_.logs->Read(log_key, next, std::min(kReadBatch, view.length - next)));
+    const uint64_t count = std::min<uint64_t>({kReadBatch, view.length - next, limit - applied});
+    EM_ASSIGN_OR_RETURN(auto blocks, deps_.logs->Read(log_key, next, count));
     if (blocks.empty()) return absl::OkStatus();
     for (const std::optional<std::string>& block : blocks) {
       if (!block.has_value()) return absl::OkStatus();  // not downloaded yet: its arrival wakes us
       EM_RETURN_IF_ERROR(ApplyOne(log_key, next, *block));
       ++next;
+      if (++applied == limit) {
+        if (more != nullptr) *more = next < view.length;
+        return absl::OkStatus();
+      }
     }
   }
   return absl::OkStatus();

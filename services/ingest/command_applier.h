@@ -5,6 +5,7 @@
 // the state file recorded (the effects are idempotent), so every command gets one receipt.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
@@ -41,8 +42,9 @@ class CommandApplier {
   // Applies the commands of `log_key` after its cursor, up to the end of what the replicator
   // holds or the first block not downloaded yet. OK when caught up. On an error (replicator
   // unreachable, state file not writable) it stops at the failing command; the next call
-  // continues there. NotFound if the replicator does not hold the log (yet).
-  absl::Status Pump(const std::string& log_key);
+  // continues there. NotFound if the replicator does not hold the log (yet). With `limit`, it
+  // stops after that many commands and sets *more (so other logs get their turn).
+  absl::Status Pump(const std::string& log_key, size_t limit = SIZE_MAX, bool* more = nullptr);
 
  private:
   absl::Status ApplyOne(const std::string& log_key, uint64_t index, const std::string& block);

@@ -94,7 +94,12 @@ TEST_F(CommandApplierTest, AppliesInLogOrderWithOneReceiptEach) {
   alias.mutable_set_alias()->set_site_key(a);
   repl_.AppendCommands(owner_, {Add(a, "blog"), alias, Remove(a)});
   auto node = Boot();
-  ASSERT_TRUE(node->applier.Pump(owner_).ok());
+  bool more = false;
+  ASSERT_TRUE(node->applier.Pump(owner_, 2, &more).ok());  // a turn of two commands
+  EXPECT_TRUE(more);
+  EXPECT_EQ(ReceiptsFor(owner_).size(), 2u);
+  ASSERT_TRUE(node->applier.Pump(owner_, 2, &more).ok());
+  EXPECT_FALSE(more);
   const auto receipts = ReceiptsFor(owner_);
   ASSERT_EQ(receipts.size(), 3u);
   for (uint64_t i = 0; i < 3; ++i) {

@@ -9,6 +9,9 @@ namespace {
 
 std::string Short(const std::string& key) { return key.substr(0, 16); }
 
+// Commands applied from one log before the worker turns to other work (other logs, progress).
+constexpr size_t kPumpTurn = 32;
+
 }  // namespace
 
 absl::Status IngestOptions::Validate() const {
@@ -195,11 +198,13 @@ void Ingest::RunPump(const std::string& log_key) {
     pumps_scheduled_.erase(log_key);  // a change from now on schedules another run
   }
   absl::Status status;
+  bool more = false;
   {
     absl::MutexLock lock(&apply_mu_);
     if (!ready() || !FollowedLogs(state_.Get(), configured_owners_).contains(log_key)) return;
-    status = applier_->Pump(log_key);
+    status = applier_->Pump(log_key, kPumpTurn, &more);
   }
+  if (more) SchedulePump(log_key);  // after the other work queued meanwhile: logs take turns
   absl::MutexLock lock(&mu_);
   std::unique_ptr<rpc::Backoff>& backoff = pump_backoff_[log_key];
   if (backoff == nullptr) backoff = std::make_unique<rpc::Backoff>(options_.retry, random_);
