@@ -33,6 +33,20 @@ fi
 
 "$src/tests/deploy/setup.sh"
 
+# Leftovers of an earlier run that was killed outright (a CTest timeout sends SIGKILL): its
+# containers, volumes and namespace carry its PID, which no longer runs.
+for stale in $(ip netns list 2>/dev/null | awk '/^em-deploy-[0-9]+/ {print $1}'); do
+  kill -0 "${stale#em-deploy-}" 2>/dev/null && continue
+  for pid in $(ip netns pids "$stale" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+  ip netns del "$stale" 2>/dev/null || true
+done
+for stale in $(podman ps -a --format '{{index .Labels "com.docker.compose.project"}}' 2>/dev/null | grep -E '^emdeploy[0-9]+$' | sort -u) \
+             $(podman volume ls --format '{{index .Labels "com.docker.compose.project"}}' 2>/dev/null | grep -E '^emdeploy[0-9]+$' | sort -u); do
+  kill -0 "${stale#emdeploy}" 2>/dev/null && continue
+  podman ps -aq --filter "label=com.docker.compose.project=$stale" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
+  podman volume ls -q --filter "label=com.docker.compose.project=$stale" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+done
+
 # --- offline lints: Dockerfile (npm dockerfile-utils), entrypoint, compose (both profiles) ---
 npm_dir="$src/tests/deploy/npm"
 if [ ! -f "$npm_dir/node_modules/.evermirror-installed" ] || [ "$npm_dir/package-lock.json" -nt "$npm_dir/node_modules/.evermirror-installed" ]; then
