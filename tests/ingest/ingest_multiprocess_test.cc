@@ -65,10 +65,11 @@ struct Node {
   uint16_t peer_port = 0;
   std::vector<std::string> owners;
 
-  absl::Status StartReplicator() {
+  // `admin`: its gRPC address (port 0: any; a restart passes the old one, so ingest finds it).
+  absl::Status StartReplicator(const std::string& admin = "127.0.0.1:0") {
     absl::StatusOr<ServiceProcess> p = ServiceProcess::Start(
         EM_REPLICATOR_BINARY,
-        {"--box.data_dir=" + home, "--peer_address=127.0.0.1:0", "--admin_address=127.0.0.1:0", "--metrics_address="},
+        {"--box.data_dir=" + home, "--peer_address=127.0.0.1:0", "--admin_address=" + admin, "--metrics_address="},
         home + "/replicator.log");
     if (!p.ok()) return p.status();
     replicator_process.emplace(*std::move(p));
@@ -279,6 +280,47 @@ TEST_F(IngestMultiprocessTest, KilledInTheMiddleOfABatchEveryCommandIsAppliedOnc
   iv1::ListMirrorsResponse mirrors;
   ASSERT_TRUE(box_.admin->ListMirrors(&context, iv1::ListMirrorsRequest(), &mirrors).ok());
   EXPECT_EQ(mirrors.mirrors_size(), kCommands);
+}
+
+TEST_F(IngestMultiprocessTest, TheBoxReplicatorRestartsAndTheCommandIsAppliedOnceItIsBack) {
+  const std::string admin = box_.replicator_process->Field("grpc");
+  box_.replicator_process->Kill();
+  auto sent = Append(laptop_, MirrorAdd(RandomKey(), box_.id.receipt_log_key(), true));
+  ASSERT_TRUE(sent.ok());
+  absl::SleepFor(absl::Milliseconds(300));  // the box's ingest notices and backs off meanwhile
+  ASSERT_TRUE(box_.StartReplicator(admin).ok());
+  ASSERT_TRUE(OpenOnConnection(laptop_.id.command_log_key()).ok());
+  ASSERT_TRUE(OpenOnConnection(box_.id.receipt_log_key()).ok());
+  uint64_t from = 1;
+  std::optional<cmd::Receipt> applied = AwaitReceipt(laptop_, &from, [&](const cmd::Receipt& r) {
+    return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+  });
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(applied->command().outcome(), cmd::OUTCOME_APPLIED);
+  EXPECT_EQ(BoxCommandReceipts().at(sent->index()), 1);
+}
+
+TEST_F(IngestMultiprocessTest, TheCliAddsASiteAndWaitsUntilTheBoxHoldsIt) {
+  const std::string folder = laptop_.home + "/blog";
+  ASSERT_TRUE(env::DefaultFileSystem()->CreateDirs(folder).ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*env::DefaultFileSystem(), folder + "/index.html", "<p>cli</p>").ok());
+  const std::string site = laptop_.replicator->CreateFeed(replicator::v1::KIND_HYPERDRIVE)->key();
+  ASSERT_TRUE(laptop_.replicator->PublishFolder(crypto::ParsePublicKeyText(site).value(), folder, nullptr).ok());
+  auto cli = ChildProcess::Start({EM_CLI_BINARY, "mirror", "add", site, "--to", box_.id.receipt_log_key(), "--alias",
+                                  "blog", "--wait", "--timeout", "60s", "--ingest",
+                                  laptop_.ingest_process->Field("grpc")});
+  ASSERT_TRUE(cli.ok());
+  // No swarm: once the box has applied the command, open the site on the connection by hand.
+  uint64_t from = 1;
+  ASSERT_TRUE(AwaitReceipt(laptop_, &from, [&](const cmd::Receipt& r) {
+                return r.command().outcome() == cmd::OUTCOME_APPLIED;
+              }).has_value());
+  ASSERT_TRUE(OpenOnConnection(site).ok());
+  const std::optional<int> code = cli->Wait(kPatience);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << cli->output();
+  EXPECT_NE(cli->output().find("applied by \"box\""), std::string::npos) << cli->output();
+  EXPECT_NE(cli->output().find("mirrored: version"), std::string::npos) << cli->output();
 }
 
 TEST_F(IngestMultiprocessTest, CommandLatencyFromLaptopAppendToBoxReceipt) {
