@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "grpcpp/grpcpp.h"
+#include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
 #include "shared/crypto/key_text.h"
 #include "shared/rpc/status.h"
@@ -48,6 +49,15 @@ absl::Status ReplicatorPorts::Follow(const std::string& key, Kind kind, bool spa
 
 absl::Status ReplicatorPorts::Unfollow(const std::string& key) {
   EM_ASSIGN_OR_RETURN(crypto::PublicKey k, Key(key));
+  // A writable feed is this node's own (a site it authored, its logs): removing a mirror of it
+  // must never delete the only copy of the data and its secret key.
+  absl::StatusOr<replicator::v1::FeedStatus> feed = client_.GetFeed(k);
+  if (absl::IsNotFound(feed.status())) return absl::OkStatus();
+  EM_RETURN_IF_ERROR(feed.status());
+  if (feed->writable()) {
+    log::Info("unfollow_skipped_writable").Kv("feed", key.substr(0, 16));
+    return absl::OkStatus();
+  }
   absl::Status status = client_.RemoveFeed(k);
   return absl::IsNotFound(status) ? absl::OkStatus() : status;
 }

@@ -173,6 +173,21 @@ TEST_F(IngestTest, SiteProgressReachesTheLatestVersion) {
   const v1::ListMirrorsResponse mirrors = ingest_->ListMirrors();
   ASSERT_EQ(mirrors.mirrors_size(), 1);
   EXPECT_EQ(mirrors.mirrors(0).blocks_behind(), 0u);
+
+  // Removing the mirror of a site this node authored keeps the site (its only copy).
+  cmd::Command remove = MirrorAddCommand(site);
+  remove.mutable_mirror_remove()->set_site_key(site);
+  auto removed = ingest_->AppendCommand(remove);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(AwaitReceipt(identity_.command_log_key(), removed->index()).outcome(), cmd::OUTCOME_APPLIED);
+  EXPECT_TRUE(client.GetFeed(crypto::ParsePublicKeyText(site).value())->writable());
+  EXPECT_EQ(ingest_->ListMirrors().mirrors_size(), 0);
+  bool saw_removed = false;
+  for (int i = 0; i < 200 && !saw_removed; ++i) {  // written right after the command's receipt
+    for (const cmd::SiteProgress& p : repl_.ProgressReceipts(identity_.receipt_log_key())) saw_removed |= p.removed();
+    if (!saw_removed) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(saw_removed);
 }
 
 TEST_F(IngestTest, TheAdminEdgeAnswersBadRequestsWithPreciseCodes) {

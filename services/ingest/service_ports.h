@@ -35,7 +35,8 @@ class FeedFollower {
   // Replicates `key` (a hyperdrive: its content feed too). Idempotent; updates the mode.
   // Unavailable while the replicator is unreachable.
   virtual absl::Status Follow(const std::string& key, Kind kind, bool sparse) = 0;
-  // Stops replicating `key` and deletes its data. OK when it is not there.
+  // Stops replicating `key` and deletes its data. OK when it is not there. A writable feed
+  // (this node's own: a site it authored) is left alone: OK without deleting anything.
   virtual absl::Status Unfollow(const std::string& key) = 0;
 };
 
