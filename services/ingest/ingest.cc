@@ -130,6 +130,7 @@ absl::Status Ingest::BootstrapLocked() {
   ScheduleReconcile(Service::kSwarm, true);
   ScheduleReconcile(Service::kGateway, true);
   AfterStateChange();
+  if (on_ready_) on_ready_();
   return absl::OkStatus();
 }
 

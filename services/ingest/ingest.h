@@ -67,6 +67,9 @@ class Ingest {
   void OnServiceReady(Service service);
   // True once the own logs exist and the receipt log is read (commands are being applied).
   bool ready() const;
+  // Called once, on the worker, when ready() turns true (main marks the service SERVING).
+  // REQUIRES: called before Start().
+  void set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
 
   // --- admin (ingest_admin.cc); Unavailable until ready() for anything needing the logs.
   absl::StatusOr<v1::Identity> GetIdentity() const;
@@ -106,6 +109,7 @@ class Ingest {
   env::Clock* const clock_;
   env::Random* const random_;
   std::set<std::string> configured_owners_;  // hex, from options_.owners
+  std::function<void()> on_ready_;
   std::unique_ptr<env::Scheduler> scheduler_;
   IngestMetrics metrics_;
   StateStore state_;

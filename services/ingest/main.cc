@@ -72,14 +72,19 @@ int Run(int argc, char** argv) {
   IngestPorts ports{&replicator, &replicator, &watcher, swarm.get(), gateway.get()};
   Ingest ingest(options.ingest, ports, env::DefaultFileSystem(), env::RealClock(),
                 std::make_unique<env::ThreadScheduler>(), env::SystemRandom(), &metrics);
-  if (absl::Status status = ingest.Start(); !status.ok()) {
-    log::Error("ingest_start_failed").Kv("status", status);
-    return 1;
-  }
   IngestService service(&ingest);
-  auto server = rpc::GrpcServer::Start(options.server, {{&service, v1::IngestAdmin::service_full_name()}}, &metrics);
+  const std::string service_name = v1::IngestAdmin::service_full_name();
+  auto server = rpc::GrpcServer::Start(options.server, {{&service, service_name}}, &metrics);
   if (!server.ok()) {
     log::Error("grpc_server_failed").Kv("status", server.status());
+    return 1;
+  }
+  // The admin API answers at once; the service reports SERVING once its logs are open.
+  (*server)->SetServing(service_name, false);
+  rpc::GrpcServer* grpc_server = server->get();
+  ingest.set_on_ready([grpc_server, service_name] { grpc_server->SetServing(service_name, true); });
+  if (absl::Status status = ingest.Start(); !status.ok()) {
+    log::Error("ingest_start_failed").Kv("status", status);
     return 1;
   }
   ChannelMonitor monitor;
