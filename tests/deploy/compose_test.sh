@@ -14,7 +14,7 @@
 #   compose_test.sh SOURCE_DIR BUILD_DIR
 # The image is built from BUILD_DIR's binaries (Dockerfile target runtime-prebuilt: only the
 # runtime layers); EVERMIRROR_DEPLOY_FULL_BUILD=1 builds the default target instead (the whole
-# multi-stage compile users run; ~25 min on 2 cores). Exit 77 (skipped) only without root, and
+# multi-stage compile users run; 14 min on 2 cores here). Exit 77 (skipped) only without root, and
 # not under CI=true, where that is a failure.
 set -euo pipefail
 
