@@ -5,9 +5,18 @@
 # (reflection only: buf is given no .proto file); placeholder lines (`SITE=<...>`) are replaced
 # by the test's values and /run/evermirror/ by a private directory. Also checks that the admin
 # ports listen on loopback only and that a non-loopback admin_address is refused.
-# Run inside a network namespace (CMake wraps it in tests/tools/netns_run.sh).
+# Runs itself inside a fresh network namespace (tests/tools/netns_run.sh).
 #   admin_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+# Into a private network namespace first (tests/tools/netns_run.sh); that needs root, which CI has.
+if [ -z "${EM_IN_TEST_NETNS:-}" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "admin_test: needs root for a network namespace" >&2
+    [ "${CI:-}" = true ] && exit 1
+    exit 77
+  fi
+  exec "$(dirname "$0")/../tools/netns_run.sh" env EM_IN_TEST_NETNS=1 "$0" "$@"
+fi
 src=$(cd "$1" && pwd)
 export EM_BUILD=$(cd "$2" && pwd)
 buf_bin="$src/tests/interop/npm/buf/node_modules/.bin"

@@ -4,10 +4,19 @@
 # by command. Checks: promtool lints of the config and of every /metrics page, the naming
 # conventions (check_prometheus.py names), every target up in /api/v1/targets, that the
 # command-latency, replication and gateway metrics have values, and that every query of
-# docker/grafana/evermirror.json evaluates. Run inside a network namespace (CMake wraps it in
-# tests/tools/netns_run.sh).
+# docker/grafana/evermirror.json evaluates. Runs itself inside a fresh network namespace
+# (tests/tools/netns_run.sh).
 #   monitoring_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+# Into a private network namespace first (tests/tools/netns_run.sh); that needs root, which CI has.
+if [ -z "${EM_IN_TEST_NETNS:-}" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "monitoring_test: needs root for a network namespace" >&2
+    [ "${CI:-}" = true ] && exit 1
+    exit 77
+  fi
+  exec "$(dirname "$0")/../tools/netns_run.sh" env EM_IN_TEST_NETNS=1 "$0" "$@"
+fi
 src=$(cd "$1" && pwd)
 export EM_BUILD=$(cd "$2" && pwd)
 check="/usr/bin/python3 $src/tests/monitoring/check_prometheus.py"
