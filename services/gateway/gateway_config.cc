@@ -44,7 +44,7 @@ void DeclareOptions(config::Section& section, GatewayServiceOptions* o) {
       .Size("cache_max_file_size", &h.cache_max_file_bytes, "Largest file kept in the cache.")
       .Duration("latest_max_age", &h.latest_max_age, "Cache-Control max-age of unversioned URLs.")
       .Bool("metrics_site_label", &h.metrics_site_label, "Label request metrics with the site's alias.")
-      .String("replicator_address", &o->replicator_address, "The replicator's gRPC address (host:port or unix:/path).")
+      .Address("replicator_address", &o->replicator_address, "The replicator's gRPC address (host:port or unix:/path).")
       .Duration("fetch_timeout", &o->source.fetch_timeout, "Sparse mirrors: how long a request waits for blocks from peers.")
       .Duration("shutdown_grace", &o->shutdown_grace, "How long requests in flight may finish on SIGTERM.");
 }

@@ -32,7 +32,7 @@ void DeclareOptions(config::Section& section, ServiceOptions* o) {
       .Size("max_output_buffer", &p.max_output_bytes, "A peer that stops reading is dropped past this many queued bytes.")
       .Bool("encrypt", &c.encrypted, "Encrypt the replication wire (XSalsa20, as Dat does); both sides must agree.")
       .Duration("shutdown_grace", &o->shutdown_grace, "How long admin calls in flight may finish on SIGTERM.")
-      .String("swarm_address", &o->swarm.swarm_address,
+      .Address("swarm_address", &o->swarm.swarm_address,
               "The swarm service (host:port or unix:/path) whose peer candidates are dialled; empty: none.")
       .Int("max_parallel_dials", &o->swarm.max_parallel_dials, 1, 64, "Candidates dialled at the same time.");
 }
