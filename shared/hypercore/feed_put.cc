@@ -1,6 +1,8 @@
 // Feed::Put: verifying a block received from a peer, then storing it. The walk mirrors
 // hypercore 7 (_putBuffer/_verifyAndWrite/_verifyRootsAndWrite) so that any proof the
 // reference accepts is accepted here, and adds fork detection on top.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
@@ -101,7 +103,14 @@ absl::Status Feed::VerifyRootsAndWrite(uint64_t index, std::optional<std::string
   const uint64_t verified_by = std::max(flat::RightSpan(top.index), flat::RightSpan(last)) + 2;
   std::vector<Node> roots;
   std::vector<Node> extra;  // roots that came from the proof (or are `top`): to be stored
-  for (uint64_t root : flat::FullRoots(verified_by)) {
+  const std::vector<uint64_t> root_indexes = flat::FullRoots(verified_by);
+  // The hashing stopped at `top`: unless it is one of the signed roots, nothing binds the
+  // block to the signature (a stored root covering `top` would be "verified" instead).
+  if (std::find(root_indexes.begin(), root_indexes.end(), top.index) == root_indexes.end()) {
+    ++stats_.verify_failures;
+    return BadProof(index, "proof does not reach a signed root");
+  }
+  for (uint64_t root : root_indexes) {
     if (root == top.index) {
       extra.push_back(top);
       roots.push_back(top);

@@ -189,5 +189,27 @@ TEST_F(ReplicationTest, ProofForMissingBlockIsNotFound) {
   EXPECT_EQ(reader_->ProofFor(1, 0, false, &remote).status().code(), absl::StatusCode::kNotFound);
 }
 
+// Found by shared/replication's connection_fuzzer: a proof whose hashing stops below a root
+// the reader already stores (here: block 8's proof without node 7, the uncle joining 23 to
+// root 31) was "verified" against the stored root and the genuine signature, so any peer could
+// store any bytes at any index once the roots were known.
+TEST_F(ReplicationTest, RefusesAProofThatStopsBelowAStoredRoot) {
+  AppendBlocks(30);  // roots 31, 39, 51, 57
+  ASSERT_TRUE(Fetch(0).ok());  // stores the path of block 0 and the roots
+  RemoteTree fresh;
+  Proof honest = writer_->ProofFor(8, 0, false, &fresh).value();
+  Proof lie;
+  for (const Node& n : honest.nodes) {
+    if (n.index != 7) lie.nodes.push_back(n);
+  }
+  lie.signature = honest.signature;
+  const absl::Status status = reader_->Put(8, std::string("not block 8 at all"), lie);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_FALSE(reader_->Has(8));
+  EXPECT_EQ(reader_->stats().verify_failures, 1u);
+  ASSERT_TRUE(Fetch(8).ok());  // the honest proof still verifies
+  EXPECT_EQ(reader_->Get(8).value(), writer_->Get(8).value());
+}
+
 }  // namespace
 }  // namespace evermirror::hypercore
