@@ -117,7 +117,8 @@ class IngestMultiprocessTest : public ::testing::Test {
     box_.home = tmp_ + "/box";
     for (Node* n : {&laptop_, &box_}) ASSERT_TRUE(env::DefaultFileSystem()->CreateDirs(n->home).ok());
     ASSERT_TRUE(laptop_.StartReplicator().ok());
-    ASSERT_TRUE(laptop_.StartIngest().ok()) << laptop_.ingest_process->Log();
+    absl::Status laptop = laptop_.StartIngest();
+    ASSERT_TRUE(laptop.ok()) << laptop;
     box_.owners = {laptop_.id.command_log_key()};  // the box trusts the laptop's key (config)
     ASSERT_TRUE(box_.StartReplicator().ok());
     absl::Status started = box_.StartIngest();
@@ -134,13 +135,21 @@ class IngestMultiprocessTest : public ::testing::Test {
     ASSERT_TRUE(OpenOnConnection(box_.id.receipt_log_key()).ok());
   }
   void TearDown() override {
+    for (Node* n : {&box_, &laptop_}) {
+      // A clean stop (SIGTERM): the ingest must shut down in order and exit 0. Our idle
+      // channel to it would hold its server's shutdown for the whole grace period.
+      n->admin.reset();
+      if (n->ingest_process) {
+        absl::Status stopped = n->ingest_process->Stop();
+        EXPECT_TRUE(stopped.ok()) << n->name << ": " << stopped;
+      }
+    }
     if (HasFailure() || std::getenv("EM_INGEST_TEST_LOGS") != nullptr) {
       for (Node* n : {&laptop_, &box_}) {
         if (n->ingest_process) std::fprintf(stderr, "--- %s ingest log ---\n%s", n->name.c_str(), n->ingest_process->Log().c_str());
       }
     }
     for (Node* n : {&box_, &laptop_}) {
-      if (n->ingest_process) n->ingest_process->Kill();
       if (n->replicator_process) n->replicator_process->Kill();
     }
     (void)env::DefaultFileSystem()->RemoveAll(tmp_);
