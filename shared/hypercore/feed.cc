@@ -307,22 +307,58 @@ absl::StatusOr<Proof> Feed::ProofFor(uint64_t index, uint64_t digest, bool inclu
 }
 
 absl::Status Feed::Flush() {
-  absl::MutexLock lock(&mu_);
-  return FlushLocked();
+  PendingCommit commit;
+  {
+    absl::MutexLock lock(&mu_);
+    commit = TakeCommitLocked();
+  }
+  absl::Status status = WriteCommit(commit);
+  if (!status.ok()) {
+    absl::MutexLock lock(&mu_);
+    bitfield_.MarkDirty(commit.page_ids());  // retried at the next commit
+  }
+  return status;
 }
 
 absl::Status Feed::MaybeFlush() { return options_.auto_flush ? FlushLocked() : absl::OkStatus(); }
 
 absl::Status Feed::FlushLocked() {
-  std::vector<uint64_t> pages = bitfield_.TakeDirtyPages();
-  if (pages.empty()) return absl::OkStatus();
-  absl::Status status = storage_->SyncContent();
-  for (size_t i = 0; status.ok() && i < pages.size(); ++i) {
-    status = storage_->WriteBitfieldPage(pages[i], bitfield_.Page(pages[i]));
-  }
-  if (status.ok()) status = storage_->SyncBitfield();
-  if (!status.ok()) bitfield_.MarkDirty(pages);  // retried at the next flush
+  PendingCommit commit = TakeCommitLocked();
+  absl::Status status = WriteCommit(commit);
+  if (!status.ok()) bitfield_.MarkDirty(commit.page_ids());
   return status;
+}
+
+std::vector<uint64_t> Feed::PendingCommit::page_ids() const {
+  std::vector<uint64_t> ids;
+  for (const auto& [page, content] : pages) ids.push_back(page);
+  return ids;
+}
+
+Feed::PendingCommit Feed::TakeCommitLocked() {
+  PendingCommit commit;
+  commit.sequence = ++commit_sequence_;
+  for (uint64_t page : bitfield_.TakeDirtyPages()) commit.pages.emplace_back(page, bitfield_.Page(page));
+  return commit;
+}
+
+// Every block a snapshot marks was written before the snapshot, so syncing content first makes
+// it durable before the bitfield commits it. Commits may run concurrently (one from a flusher
+// thread, one from an auto-flushing writer); a page is never overwritten by an older snapshot,
+// so the newest state of each page wins whatever order they finish in.
+absl::Status Feed::WriteCommit(const PendingCommit& commit) {
+  if (commit.pages.empty()) return absl::OkStatus();
+  EM_RETURN_IF_ERROR(storage_->SyncContent());
+  {
+    absl::MutexLock lock(&page_mu_);
+    for (const auto& [page, content] : commit.pages) {
+      uint64_t& written = page_sequence_[page];
+      if (written > commit.sequence) continue;
+      EM_RETURN_IF_ERROR(storage_->WriteBitfieldPage(page, content));
+      written = commit.sequence;
+    }
+  }
+  return storage_->SyncBitfield();
 }
 
 void Feed::TreeMark(uint64_t node) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "shared/crypto/crypto.h"
@@ -139,7 +140,9 @@ class Feed {
   // `data` may be absent for a hash-only response (then proof.nodes[0] is the node itself).
   absl::Status Put(uint64_t index, std::optional<std::string_view> data, const Proof& proof);
 
-  // Commits pending bitfield updates (after syncing content when options.sync).
+  // Commits pending bitfield updates: syncs data, tree and signatures, then writes and syncs
+  // the bitfield pages. The slow part (the syncs) runs without the feed's lock, so downloads
+  // and reads continue meanwhile; commits are serialised among themselves.
   absl::Status Flush();
   // Re-reads every stored block and checks it against its tree leaf; clears (and counts in
   // `corrupt`) those that do not match so they are fetched again.
@@ -173,6 +176,16 @@ class Feed {
   // Byte offset of block `index`, using `hint` nodes before storage.
   absl::StatusOr<uint64_t> DataOffset(uint64_t index, const std::vector<Node>& hint) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A snapshot of the dirty bitfield pages (index, content), numbered in the order taken.
+  struct PendingCommit {
+    uint64_t sequence = 0;
+    std::vector<std::pair<uint64_t, std::string>> pages;
+    std::vector<uint64_t> page_ids() const;
+  };
+  PendingCommit TakeCommitLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Syncs content, then writes and syncs the snapshot's pages. Needs no lock of the feed (only
+  // positional I/O on the open files); the caller marks the pages dirty again on failure.
+  absl::Status WriteCommit(const PendingCommit& commit) ABSL_LOCKS_EXCLUDED(page_mu_);
   absl::Status MaybeFlush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool TreeHas(uint64_t node) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return bitfield_.GetTree(node); }
   void TreeMark(uint64_t node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -194,7 +207,12 @@ class Feed {
   std::optional<crypto::SecretKey> secret_key_;
 
   mutable absl::Mutex mu_;
-  std::unique_ptr<FeedStorage> storage_ ABSL_GUARDED_BY(mu_);
+  // Set once in Load, then only used for positional I/O (thread-safe).
+  std::unique_ptr<FeedStorage> storage_;
+  uint64_t commit_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex page_mu_ ABSL_ACQUIRED_AFTER(mu_);  // a leaf: held only around page writes
+  // The sequence of the snapshot each bitfield page on disk was last written from.
+  absl::flat_hash_map<uint64_t, uint64_t> page_sequence_ ABSL_GUARDED_BY(page_mu_);
   RefBitfield bitfield_ ABSL_GUARDED_BY(mu_);
   uint64_t length_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t byte_length_ ABSL_GUARDED_BY(mu_) = 0;

@@ -2,9 +2,13 @@
 
 #include <stdlib.h>
 
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "shared/base/hex.h"
 #include "shared/env/posix_file_system.h"
+#include "shared/env/testing/fault_file_system.h"
 #include "shared/env/testing/mem_file_system.h"
 
 namespace evermirror::hypercore {
@@ -202,6 +206,41 @@ TEST(FeedTest, UnstoredSecretKeyIsSuppliedOnOpen) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Feed::Open(&fs, "c").value()->SecretKeyForDerivation().status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// Two commits at once, the older one held in its content sync until the newer one has written
+// the same bitfield page: the older snapshot must not overwrite the newer page, or blocks the
+// newer commit acknowledged would be unmarked on disk.
+TEST(FeedTest, AnOlderCommitNeverOverwritesANewerBitfieldPage) {
+  env::MemFileSystem reference_fs;
+  MakeReferenceFeed(&reference_fs, "f").reset();
+  env::MemFileSystem mem;
+  env::FaultFileSystem fs(&mem);
+  FeedOptions options;
+  options.auto_flush = false;
+  auto feed = Feed::Create(&fs, "f", Seed01Key(), options).value();
+  ASSERT_TRUE(feed->AppendBatch({"a", "bc"}).ok());
+  absl::Notification go, older_syncing, newer_done;
+  std::thread::id older_thread;
+  fs.SetSyncHook([&] {
+    if (std::this_thread::get_id() != older_thread || older_syncing.HasBeenNotified()) return;
+    older_syncing.Notify();
+    newer_done.WaitForNotification();
+  });
+  std::thread older([&] {
+    go.WaitForNotification();
+    EXPECT_TRUE(feed->Flush().ok());
+  });
+  older_thread = older.get_id();
+  go.Notify();
+  older_syncing.WaitForNotification();
+  ASSERT_TRUE(feed->Append("def").ok());
+  ASSERT_TRUE(feed->AppendBatch({"", "ghij", "k"}).ok());
+  ASSERT_TRUE(feed->Flush().ok());
+  newer_done.Notify();
+  older.join();
+  mem.Crash(env::CrashMode::kDropUnsynced);  // only what the commits synced counts
+  EXPECT_EQ(mem.Contents("f/bitfield").value(), reference_fs.Contents("f/bitfield").value());
 }
 
 TEST(FeedTest, WorksOnTheRealFileSystem) {

@@ -25,7 +25,8 @@ inline constexpr size_t kSignatureEntrySize = 64;
 // The 32-byte header: 05 02 57 <type> 00 <u16be entry size> <u8 name length> <name>, zeros.
 std::string StorageHeader(uint8_t type, uint16_t entry_size, std::string_view name);
 
-// Thread-compatible: callers serialise access (the Feed holds its lock).
+// Thread-safe once opened: every operation is positional I/O on the open files (pread, pwrite,
+// fsync); callers order writes and the commit themselves (the Feed does).
 class FeedStorage {
  public:
   // Opens (creating with `create`) the files in `dir`. Headers of existing files are checked:

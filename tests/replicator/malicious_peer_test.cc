@@ -161,13 +161,14 @@ TEST_P(MaliciousPeerTest, DropsTheLiarStoresNothingBadAndKeepsServingTheHonestPe
   auto reused = victim_->client().Connect("127.0.0.1", honest_->peer_port(), f_.discovery_key());
   ASSERT_TRUE(reused.ok()) << reused.status();
   EXPECT_EQ(*reused, *honest_connection) << "the honest connection did not survive";
-  ASSERT_NO_FATAL_FAILURE(ExpectVictimCompletes(lie));
+  // G first: ExpectVictimCompletes stops the victim, which is G's only source.
   auto g_done = honest_->client().WaitForFeed(
       g->key(), [](const rv1::FeedStatus& s) { return s.downloaded_blocks() == 3000; }, absl::Seconds(60));
   ASSERT_TRUE(g_done.ok()) << g_done.status();
   auto g_blocks = honest_->client().ReadAll(g->key(), 3000);
   ASSERT_TRUE(g_blocks.ok()) << g_blocks.status();
   EXPECT_TRUE(*g_blocks == g_content);
+  ASSERT_NO_FATAL_FAILURE(ExpectVictimCompletes(lie));
 }
 
 // Regression: blocks a dropped connection had requested used to stay unrequested until the

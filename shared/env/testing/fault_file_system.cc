@@ -119,8 +119,19 @@ absl::Status FaultFileSystem::BeforeWrite(File* file, uint64_t offset, std::stri
   return absl::ResourceExhaustedError("injected: no space left on device");
 }
 
+void FaultFileSystem::SetSyncHook(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  sync_hook_ = std::move(hook);
+}
+
 absl::Status FaultFileSystem::BeforeSync() {
   ++syncs_;
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = sync_hook_;
+  }
+  if (hook) hook();
   if (dead_) return Dead();
   if (fail_syncs_) return absl::InternalError("injected: sync failed");
   return absl::OkStatus();

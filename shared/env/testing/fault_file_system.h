@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
@@ -29,6 +30,9 @@ class FaultFileSystem final : public FileSystem {
   // ResourceExhausted after writing what fits (as a short write before ENOSPC does).
   void SetCapacity(uint64_t bytes);
   void FailSyncs(bool fail) { fail_syncs_ = fail; }
+  // Runs `hook` at the start of every sync (of a file or a directory), on the syncing thread;
+  // a test blocks in it to force an interleaving of concurrent commits.
+  void SetSyncHook(std::function<void()> hook) ABSL_LOCKS_EXCLUDED(mu_);
   void ClearFaults();
 
   int64_t writes() const { return writes_; }
@@ -63,6 +67,7 @@ class FaultFileSystem final : public FileSystem {
   absl::Mutex mu_;
   uint64_t capacity_ ABSL_GUARDED_BY(mu_) = ~0ull;
   uint64_t used_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<void()> sync_hook_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace evermirror::env
