@@ -55,7 +55,7 @@ class ReplicatorSiteSourceTest : public ::testing::Test {
     ASSERT_TRUE(mirror.Load().ok());
     auto mirrored = mirror.Add(key_, DownloadMode::kAll, FeedKind::kHyperdrive).value();
     Copy(meta.feed->feed(), mirrored.feed->feed(), 0, meta.feed->feed().length());
-    ASSERT_TRUE(mirror.OnBlocksStored(key_, 0).has_value());
+    ASSERT_TRUE(mirror.OnBlocksStored(*mirrored.feed, 0).has_value());
     Copy(content.feed->feed(), mirror.Linked(key_)->feed->feed(), 0, v1_content_);
     author_content_ = content.feed->feed_ptr();
     StartMirror();

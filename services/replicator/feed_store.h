@@ -59,7 +59,7 @@ class FeedStore final : public replication::FeedDirectory {
 
   // Records activity; for a hyperdrive whose block 0 just arrived, adds the content feed it
   // names and returns it (the caller opens it on connections carrying the metadata feed).
-  std::optional<StoredFeed> OnBlocksStored(const crypto::PublicKey& key, uint64_t first_index);
+  std::optional<StoredFeed> OnBlocksStored(const replication::ReplicatedFeed& feed, uint64_t first_index);
 
   // Commits pending bitfield updates of every feed (the replicator's flush timer).
   void FlushAll();

@@ -94,16 +94,16 @@ TEST_F(FeedStoreTest, MirroredHyperdriveFollowsItsContentFeedAndRemovesItTogethe
   FeedStore store(&fs_, "feeds", &clock_);
   ASSERT_TRUE(store.Load().ok());
   auto mirror = store.Add(archive.feed->key(), DownloadMode::kAll, FeedKind::kHyperdrive).value();
-  EXPECT_FALSE(store.OnBlocksStored(archive.feed->key(), 0).has_value());  // block 0 not here yet
+  EXPECT_FALSE(store.OnBlocksStored(*mirror.feed, 0).has_value());  // block 0 not here yet
   hypercore::RemoteTree remote;
   auto proof = archive.feed->feed().ProofFor(0, 0, false, &remote).value();
   ASSERT_TRUE(mirror.feed->feed().Put(0, archive.feed->feed().Get(0).value(), proof).ok());
-  auto followed = store.OnBlocksStored(archive.feed->key(), 0);
+  auto followed = store.OnBlocksStored(*mirror.feed, 0);
   ASSERT_TRUE(followed.has_value());
   EXPECT_EQ(followed->feed->key(), content_key);
   EXPECT_EQ(followed->kind, FeedKind::kContent);
   EXPECT_EQ(followed->feed->mode(), DownloadMode::kAll);
-  EXPECT_FALSE(store.OnBlocksStored(archive.feed->key(), 0).has_value());  // only once
+  EXPECT_FALSE(store.OnBlocksStored(*mirror.feed, 0).has_value());  // only once
   auto removed = store.Remove(archive.feed->key()).value();
   EXPECT_EQ(removed.size(), 2u);
   EXPECT_TRUE(store.List().empty());

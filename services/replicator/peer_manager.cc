@@ -73,7 +73,7 @@ absl::Status PeerManager::Start() {
     epoll_event lev{EPOLLIN, {.u64 = kListenerId}};
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &lev);
   }
-  next_flush_ = clock_->Now() + options_.flush_interval;
+  next_periodic_ = clock_->Now() + options_.flush_interval;
   running_ = true;
   thread_ = std::thread([this] { Loop(); });
   log::Info("peer_listener_started").Kv("address", options_.listen_address).Kv("port", listen_port_);
@@ -94,7 +94,6 @@ void PeerManager::Stop() {
   for (int fd : {listen_fd_, wake_fd_, epoll_fd_}) {
     if (fd >= 0) ::close(fd);
   }
-  store_->FlushAll();
 }
 
 void PeerManager::Post(std::function<void()> task) {
@@ -321,7 +320,7 @@ void PeerManager::ReportTraffic(Peer& peer, replication::ConnectionStats* total)
 }
 
 absl::Duration PeerManager::NextWait() {
-  absl::Time next = std::min(next_flush_, clock_->Now() + absl::Seconds(1));
+  absl::Time next = std::min(next_periodic_, clock_->Now() + absl::Seconds(1));
   for (const auto& [id, peer] : peers_) {
     next = std::min(next, peer->connecting ? peer->connect_deadline : peer->conn->NextDeadline());
   }
@@ -351,9 +350,8 @@ void PeerManager::PollTimers() {
     }
   }
   for (const auto& [id, status] : to_close) Close(id, status);
-  if (now >= next_flush_) {
-    store_->FlushAll();
-    next_flush_ = now + options_.flush_interval;
+  if (now >= next_periodic_) {
+    next_periodic_ = now + options_.flush_interval;
     if (events_ != nullptr) {
       size_t inflight = 0;
       for (const auto& [id, peer] : peers_) inflight += peer->conn != nullptr ? peer->conn->inflight() : 0;
@@ -447,7 +445,7 @@ void PeerManager::OnBlockStored(replication::Connection& from, replication::Repl
     if (peer->conn == nullptr || peer->conn.get() == &from) continue;
     if (peer->conn->OnLocalBlocks(feed, index, 1).ok()) dirty_.push_back(id);
   }
-  if (std::optional<StoredFeed> content = store_->OnBlocksStored(feed.key(), index); content.has_value()) {
+  if (std::optional<StoredFeed> content = store_->OnBlocksStored(feed, index); content.has_value()) {
     // Open the archive's content feed wherever its metadata feed is replicated, as a reader of
     // the reference does once it has metadata block 0. Deferred: we are inside `from`.
     const crypto::Hash metadata_dk = feed.discovery_key();

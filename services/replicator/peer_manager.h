@@ -1,8 +1,9 @@
 // The replicator's peer side: one event-loop thread (epoll) owning the TCP listener, every
 // peer socket and its replication::Connection. Other threads talk to it through posted tasks
 // (Connect, AnnounceLocal, CloseFeed, ...). It broadcasts blocks stored from one peer to the
-// others, follows hyperdrive content feeds onto connections, commits feeds on a timer and
-// enforces the limits (connections, idle time, unread output).
+// others, follows hyperdrive content feeds onto connections, reports on a timer and enforces
+// the limits (connections, idle time, unread output). Committing feeds to disk is not its job
+// (FeedCommitter does it on another thread).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ struct PeerOptions {
   size_t max_connections = 128;                  // further peers are refused at accept
   replication::ConnectionOptions connection;     // wire encryption, requests, timeouts
   absl::Duration idle_timeout = absl::Minutes(5);   // close a connection sharing no feed this long
-  absl::Duration flush_interval = absl::Seconds(1); // commit downloaded blocks at least this often
+  absl::Duration flush_interval = absl::Seconds(1); // commit downloaded blocks (and report) this often
   absl::Duration dial_timeout = absl::Seconds(10);
   uint64_t max_output_bytes = 64u << 20;  // a peer that stops reading is dropped past this
   absl::Status Validate() const;
@@ -52,7 +53,7 @@ class PeerEvents {
   virtual void OnConnectionClosed(const ConnectionSnapshot&, const absl::Status& reason) { (void)reason; }
   // Traffic since the last report, summed over connections.
   virtual void OnTraffic(const replication::ConnectionStats&) {}
-  // Every flush interval, after the feeds are committed.
+  // Every flush interval.
   virtual void OnPeriodic(size_t connections, size_t inflight_requests) { (void)connections, (void)inflight_requests; }
 };
 
@@ -64,7 +65,7 @@ class PeerManager final : public replication::ConnectionObserver {
 
   // Binds the listener (if any) and starts the loop. Unavailable if the address is taken.
   absl::Status Start();
-  // Closes every connection, commits all feeds and joins the loop. Idempotent.
+  // Closes every connection and joins the loop. Idempotent.
   void Stop();
   uint16_t listen_port() const { return listen_port_; }
 
@@ -125,7 +126,7 @@ class PeerManager final : public replication::ConnectionObserver {
   // Loop thread only.
   std::map<uint64_t, std::unique_ptr<Peer>> peers_;
   uint64_t next_id_ = 1;
-  absl::Time next_flush_;
+  absl::Time next_periodic_;  // next OnPeriodic
   std::vector<uint64_t> dirty_;  // peers with output produced outside their own events
 };
 

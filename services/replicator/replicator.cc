@@ -70,6 +70,8 @@ Replicator::Replicator(const ReplicatorOptions& options, env::FileSystem* fs, en
       clock_(clock),
       store_(fs, env::JoinPath(options.data_dir, "feeds"), clock),
       peers_(options.peers, &store_, this, clock),
+      commit_scheduler_(std::make_unique<env::ThreadScheduler>(clock)),
+      committer_(&store_, options.peers.flush_interval, commit_scheduler_.get()),
       metrics_(std::make_unique<Metrics>(metrics)) {}
 
 Replicator::~Replicator() { Stop(); }
@@ -78,10 +80,17 @@ absl::Status Replicator::Start() {
   EM_RETURN_IF_ERROR(store_.Load());
   for (const StoredFeed& stored : store_.List()) NotifyChanged(stored.feed->key());
   metrics_->feeds.Set(static_cast<double>(store_.List().size()));
-  return peers_.Start();
+  EM_RETURN_IF_ERROR(peers_.Start());
+  committer_.Start();
+  return absl::OkStatus();
 }
 
-void Replicator::Stop() { peers_.Stop(); }
+// The peers stop first, so nothing is stored after the committer's final commit.
+void Replicator::Stop() {
+  peers_.Stop();
+  committer_.Stop();
+  commit_scheduler_.reset();
+}
 
 absl::StatusOr<StoredFeed> Replicator::Lookup(const crypto::PublicKey& key) {
   std::optional<StoredFeed> stored = store_.Get(key);
@@ -135,7 +144,7 @@ absl::StatusOr<uint64_t> Replicator::Append(const crypto::PublicKey& key, const 
   // or the restarted writer could sign a different block at the same index (a fork).
   EM_RETURN_IF_ERROR(stored.feed->feed().Flush());
   metrics_->blocks_appended.Increment(static_cast<double>(blocks.size()));
-  store_.OnBlocksStored(key, start);
+  store_.OnBlocksStored(*stored.feed, start);
   peers_.AnnounceLocal(stored.feed, start, length - start);
   return length;
 }
@@ -217,7 +226,7 @@ absl::StatusOr<drive::PublishReport> Replicator::PublishFolder(
   for (const auto& [feed, before] : {std::pair{content->feed, content_before}, std::pair{metadata.feed, metadata_before}}) {
     const uint64_t after = feed->feed().length();
     if (after > before) {
-      store_.OnBlocksStored(feed->key(), before);
+      store_.OnBlocksStored(*feed, before);
       peers_.AnnounceLocal(feed, before, after - before);
     }
   }

@@ -11,9 +11,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "services/replicator/feed_committer.h"
 #include "services/replicator/feed_store.h"
 #include "services/replicator/peer_manager.h"
 #include "shared/drive/publish.h"
+#include "shared/env/scheduler.h"
 #include "shared/metrics/metrics.h"
 
 namespace evermirror::replicator {
@@ -122,6 +124,9 @@ class Replicator final : public PeerEvents {
   absl::Mutex publish_mu_;  // one publish at a time: an archive has one writer
   FeedStore store_;
   PeerManager peers_;
+  // Runs the commits; reset by Stop once the committer has stopped, so no commit outlives it.
+  std::unique_ptr<env::ThreadScheduler> commit_scheduler_;
+  FeedCommitter committer_;
   std::unique_ptr<Metrics> metrics_;
 
   absl::Mutex changes_mu_;
