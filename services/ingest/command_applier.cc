@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
+#include "shared/crypto/key_text.h"
 
 namespace evermirror::ingest {
 namespace {
@@ -16,7 +17,6 @@ Verdict FromStored(const v1::StoredDecision& d) {
   return v;
 }
 
-std::string Short(const std::string& key) { return key.substr(0, 16); }
 
 }  // namespace
 
@@ -90,7 +90,7 @@ absl::Status CommandApplier::ApplyOne(const std::string& log_key, uint64_t index
   }
   EM_RETURN_IF_ERROR(deps_.receipts->AppendCommandReceipt(receipt));
   Count(verdict, command);
-  log::Info("command").Kv("log", Short(log_key)).Kv("index", index).Kv("type", CommandName(command))
+  log::Info("command").Kv("log", crypto::LogId(log_key)).Kv("index", index).Kv("type", CommandName(command))
       .Kv("outcome", cmd::Outcome_Name(verdict.outcome)).Kv("reason", receipt.reason());
   if (verdict.outcome == cmd::OUTCOME_APPLIED && deps_.on_state_changed) deps_.on_state_changed();
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/ingest/grpc_ports.h"
 #include "shared/base/logging.h"
+#include "shared/crypto/key_text.h"
 
 namespace evermirror::ingest {
 
@@ -130,7 +131,7 @@ void GrpcFeedWatcher::Handle(Call* call, bool ok) {
       return;
     case Call::Op::kFinish:
       if (call->cancelled) break;
-      log::Debug("feed_watch_ended").Kv("feed", call->key.substr(0, 16)).Kv("code", call->status.error_code());
+      log::Debug("feed_watch_ended").Kv("feed", crypto::LogId(call->key)).Kv("code", call->status.error_code());
       call->op = Call::Op::kAlarm;
       call->alarm.Set(&queue_, std::chrono::system_clock::now() + absl::ToChronoMilliseconds(call->backoff.Next()),
                       call);

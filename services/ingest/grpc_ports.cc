@@ -55,7 +55,7 @@ absl::Status ReplicatorPorts::Unfollow(const std::string& key) {
   if (absl::IsNotFound(feed.status())) return absl::OkStatus();
   EM_RETURN_IF_ERROR(feed.status());
   if (feed->writable()) {
-    log::Info("unfollow_skipped_writable").Kv("feed", key.substr(0, 16));
+    log::Info("unfollow_skipped_writable").Kv("feed", crypto::LogId(key));
     return absl::OkStatus();
   }
   absl::Status status = client_.RemoveFeed(k);

@@ -3,11 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
+#include "shared/crypto/key_text.h"
 
 namespace evermirror::ingest {
 namespace {
 
-std::string Short(const std::string& key) { return key.substr(0, 16); }
 
 // Commands applied from one log before the worker turns to other work (other logs, progress).
 constexpr size_t kPumpTurn = 32;
@@ -117,7 +117,7 @@ absl::Status Ingest::BootstrapLocked() {
     state.set_command_log_key(commands);
     state.set_receipt_log_key(receipts);
     EM_RETURN_IF_ERROR(state_.Commit(state));
-    log::Info("logs_created").Kv("command_log", commands).Kv("receipt_log", receipts);
+    log::Info("logs_created").Kv("command_log", crypto::LogId(commands)).Kv("receipt_log", crypto::LogId(receipts));
   }
   EM_RETURN_IF_ERROR(receipts_.Open(receipts));
   EM_RETURN_IF_ERROR(effects_.Reconcile(Service::kReplicator, CurrentDesired()));
@@ -125,7 +125,7 @@ absl::Status Ingest::BootstrapLocked() {
     absl::MutexLock lock(&mu_);
     ready_ = true;
   }
-  log::Info("following").Kv("command_log", commands).Kv("receipt_log", receipts)
+  log::Info("following").Kv("command_log", crypto::LogId(commands)).Kv("receipt_log", crypto::LogId(receipts))
       .Kv("receipts", receipts_.length()).Kv("mirrors", state.mirrors_size());
   ScheduleReconcile(Service::kSwarm, true);
   ScheduleReconcile(Service::kGateway, true);
@@ -218,7 +218,7 @@ void Ingest::RunPump(const std::string& log_key) {
   const absl::Duration delay = backoff->Next();
   pump_errors_[log_key] = status.ToString();
   metrics_.ApplyRetry();
-  log::Warn("apply_blocked").Kv("log", Short(log_key)).Kv("status", status).Kv("retry_in", absl::FormatDuration(delay));
+  log::Warn("apply_blocked").Kv("log", crypto::LogId(log_key)).Kv("status", status).Kv("retry_in", absl::FormatDuration(delay));
   scheduler_->RunAfter(delay, [this, log_key] { SchedulePump(log_key); });
 }
 

@@ -102,7 +102,7 @@ absl::StatusOr<v1::TrustedKey> Ingest::AddTrustedKey(const std::string& key, con
     if (!owner.has_added_at()) *owner.mutable_added_at() = ToStamp(clock_->Now());
     if (!name.empty()) owner.set_name(name);
     EM_RETURN_IF_ERROR(state_.Commit(state));
-    log::Info("owner_added").Kv("key", key).Kv("name", name);
+    log::Info("owner_added").Kv("owner", crypto::LogId(key)).Kv("name", name);
   }
   Touched touched;
   touched.feeds = {key};
@@ -130,7 +130,7 @@ absl::Status Ingest::RemoveTrustedKey(const std::string& key) {
     it = orphan ? state.mutable_controllers()->erase(it) : std::next(it);
   }
   EM_RETURN_IF_ERROR(state_.Commit(state));
-  log::Info("owner_removed").Kv("key", key).Kv("controllers_dropped", touched.feeds.size() - 1);
+  log::Info("owner_removed").Kv("owner", crypto::LogId(key)).Kv("controllers_dropped", touched.feeds.size() - 1);
   (void)effects_.Converge(CurrentDesired(), touched);  // stop replicating: best effort
   AfterStateChange();
   return absl::OkStatus();

@@ -3,6 +3,7 @@
 #include "services/ingest/ingest.h"
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
+#include "shared/crypto/key_text.h"
 
 namespace evermirror::ingest {
 namespace {
@@ -90,7 +91,7 @@ absl::StatusOr<v1::Box> Ingest::FollowBox(const std::string& box_key) {
     if (!state.boxes().contains(box_key)) {
       *(*state.mutable_boxes())[box_key].mutable_followed_since() = ToStamp(clock_->Now());
       EM_RETURN_IF_ERROR(state_.Commit(state));
-      log::Info("box_followed").Kv("box", box_key);
+      log::Info("box_followed").Kv("box", crypto::LogId(box_key));
     }
     Touched touched;
     touched.feeds = {box_key};

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "shared/base/logging.h"
+#include "shared/crypto/key_text.h"
 
 namespace evermirror::ingest {
 namespace {
@@ -157,7 +158,7 @@ commands::v1::SiteProgress ProgressReporter::Compute(const std::string& key, Sit
 void ProgressReporter::Send(const std::string& key, Site& site, const commands::v1::SiteProgress& progress) {
   absl::Status status = deps_.receipts->AppendProgress(progress);
   if (!status.ok()) {
-    log::Warn("progress_receipt_failed").Kv("site", key.substr(0, 16)).Kv("status", status);
+    log::Warn("progress_receipt_failed").Kv("site", crypto::LogId(key)).Kv("status", status);
     return;  // the next change tries again
   }
   deps_.metrics->ProgressReceipt();

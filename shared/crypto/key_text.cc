@@ -44,4 +44,11 @@ absl::StatusOr<Hash> ParseHashHex(std::string_view text) {
 std::string KeyHex(const PublicKey& key) { return ToHex(AsView(key)); }
 std::string HashHex(const Hash& hash) { return ToHex(AsView(hash)); }
 
+std::string LogId(const PublicKey& key) { return HashHex(DiscoveryKey(key)).substr(0, 16); }
+
+std::string LogId(std::string_view key_text) {
+  absl::StatusOr<PublicKey> key = ParsePublicKeyText(key_text);
+  return key.ok() ? LogId(*key) : "invalid-key";
+}
+
 }  // namespace evermirror::crypto

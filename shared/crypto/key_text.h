@@ -16,5 +16,10 @@ absl::StatusOr<PublicKey> ParsePublicKeyText(std::string_view text);
 absl::StatusOr<Hash> ParseHashHex(std::string_view text);
 std::string KeyHex(const PublicKey& key);
 std::string HashHex(const Hash& hash);
+// How logs name a feed: the first 16 hex characters of its discovery key. A public key is a read
+// capability (PROTOCOLS.md §1) and must not reach logs; `key_text` is any form ParsePublicKeyText
+// takes ("invalid-key" otherwise).
+std::string LogId(std::string_view key_text);
+std::string LogId(const PublicKey& key);
 
 }  // namespace evermirror::crypto

@@ -21,5 +21,14 @@ TEST(KeyTextTest, RejectsWrongLengthsAndCharacters) {
   EXPECT_TRUE(ParseHashHex(std::string(64, 'a')).ok());
 }
 
+TEST(KeyTextTest, LogIdNamesTheDiscoveryKeyNeverThePublicKey) {
+  const PublicKey key = GenerateKeyPair().public_key;
+  const std::string id = LogId(KeyHex(key));
+  EXPECT_EQ(id, HashHex(DiscoveryKey(key)).substr(0, 16));
+  EXPECT_EQ(LogId(key), id);
+  EXPECT_EQ(KeyHex(key).find(id), std::string::npos);
+  EXPECT_EQ(LogId("not a key"), "invalid-key");
+}
+
 }  // namespace
 }  // namespace evermirror::crypto
