@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ Supervisor::~Supervisor() { Stop(); }
 absl::StatusOr<pid_t> Supervisor::Spawn(const ServiceSpec& spec) {
   const int log = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log < 0) return absl::UnavailableError(absl::StrCat(spec.log_path, ": ", std::strerror(errno)));
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log);
@@ -26,8 +28,13 @@ absl::StatusOr<pid_t> Supervisor::Spawn(const ServiceSpec& spec) {
   }
   if (pid == 0) {
     // The child: its own process group (Ctrl-C reaches the supervisor, which stops the
-    // services in order), signals unblocked, output to the log.
+    // services in order), signals unblocked, output to the log. If the supervisor is killed
+    // (SIGKILL leaves it no time to stop anyone) the service gets SIGTERM and shuts down
+    // cleanly instead of holding its ports for the next `up`. The death signal follows the
+    // forking thread, which lives as long as the supervisor watches (main or watcher thread).
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);  // the supervisor died before prctl
     sigset_t all;
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);

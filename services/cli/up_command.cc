@@ -9,7 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "services/cli/args.h"
+#include "services/cli/pair_commands.h"
 #include "services/cli/supervisor.h"
 #include "services/replicator/client/replicator_client.h"
 #include "shared/base/status_macros.h"
@@ -157,9 +159,45 @@ absl::StatusOr<crypto::PublicKey> PublishDemo(const UpOptions& o, const std::str
   return *key;
 }
 
-void PrintEndpoints(const UpOptions& o, const std::optional<crypto::PublicKey>& site) {
+constexpr char kDemoAlias[] = "example";
+
+bool HasAlias(const ingest::v1::ListMirrorsResponse& mirrors, const std::string& site) {
+  for (const ingest::v1::Mirror& m : mirrors.mirrors()) {
+    if (m.site_key() != site) continue;
+    for (const std::string& alias : m.aliases()) {
+      if (alias == kDemoAlias) return true;
+    }
+  }
+  return false;
+}
+
+// Names the demo site "example" the way a laptop would: a MirrorAdd with an alias, appended to
+// this box's own command log, so ingest applies it and pushes the route to the gateway. Once
+// per data directory; ingest answers Unavailable until its logs are open, so that is retried.
+absl::Status AliasDemo(const UpOptions& o, const crypto::PublicKey& key) {
+  IngestClient ingest(AdminAddress(o, 3));
+  const std::string site = crypto::KeyHex(key);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (true) {
+    absl::StatusOr<ingest::v1::ListMirrorsResponse> mirrors = ingest.Mirrors();
+    absl::Status status = mirrors.status();
+    if (mirrors.ok()) {
+      if (HasAlias(*mirrors, site)) return absl::OkStatus();
+      commands::v1::Command command;
+      command.mutable_mirror_add()->set_site_key(site);
+      command.mutable_mirror_add()->set_alias(kDemoAlias);
+      status = ingest.Append(command).status();
+      if (status.ok()) return status;
+    }
+    if (!absl::IsUnavailable(status) || absl::Now() > deadline) return status;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+}
+
+void PrintEndpoints(const UpOptions& o, const std::optional<crypto::PublicKey>& site, bool aliased) {
   std::printf("\nevermirror is up (data and logs in %s)\n", o.data.c_str());
   if (site.has_value()) std::printf("  example site  http://127.0.0.1:%d/%s/\n", o.http_port, crypto::KeyHex(*site).c_str());
+  if (aliased) std::printf("                http://%s.localhost:%d/\n", kDemoAlias, o.http_port);
   std::printf("  gateway       http://127.0.0.1:%d/\n", o.http_port);
   for (int i = 0; i < 4; ++i) {
     std::printf("  %-12s  admin (gRPC, reflection) %s   metrics http://%s/metrics\n", kServices[i],
@@ -205,17 +243,23 @@ int RunUpCommand(int argc, char** argv) {
   status = specs.ok() ? supervisor.Start(*specs) : specs.status();
   std::optional<crypto::PublicKey> site;
   const std::string demo = options->demo_site == "-" ? "" : FindDemoSite(*options);
+  bool aliased = false;
   if (status.ok() && !demo.empty()) {
     absl::StatusOr<crypto::PublicKey> published = PublishDemo(*options, demo);
     if (published.ok()) site = *published;
     status = published.status();
+  }
+  if (site.has_value()) {
+    absl::Status alias = AliasDemo(*options, *site);
+    if (!alias.ok()) std::fprintf(stderr, "evermirror up: naming the example site: %s\n", std::string(alias.message()).c_str());
+    aliased = alias.ok();
   }
   if (!status.ok()) {
     std::fprintf(stderr, "evermirror up: %s\n", std::string(status.message()).c_str());
     supervisor.Stop();
     return 1;
   }
-  PrintEndpoints(*options, site);
+  PrintEndpoints(*options, site, aliased);
   rpc::WaitForShutdownSignal();
   std::printf("stopping...\n");
   supervisor.Stop();

@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 
 import libtorrent as lt
 
@@ -41,6 +42,18 @@ def make_session():
 def main():
     bootstrap = [a[len("--bootstrap="):] for a in sys.argv[1:] if a.startswith("--bootstrap=")]
     ses = make_session()
+    # libtorrent runs a DHT node per listen socket and, until the UDP socket is open, drops
+    # add_dht_node and dht_get_peers silently: wait for it (seconds on a loaded machine).
+    deadline = time.time() + 60
+    udp_up = False
+    while not udp_up and time.time() < deadline:
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_succeeded_alert) and "[uTP]" in a.message():
+                udp_up = True
+        time.sleep(0.02)
+    if not udp_up:
+        say("error libtorrent opened no UDP socket within 60 s")
+        return 1
     for b in bootstrap:
         host, port = b.rsplit(":", 1)
         ses.add_dht_node((host, int(port)))
@@ -93,7 +106,8 @@ def main():
         else:
             say("error unknown command %s" % parts[0])
     shutil.rmtree(save_dir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
