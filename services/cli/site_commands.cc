@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "services/cli/args.h"
+#include "services/cli/site_node.h"
 #include "shared/base/hex.h"
 #include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
@@ -23,9 +24,13 @@ namespace evermirror::cli {
 namespace {
 
 constexpr char kLinkFile[] = ".evermirror-site";
+constexpr char kOfflineNote[] =
+    "note: no evermirror node is running here, so this site is stored offline and nobody seeds it;\n"
+    "      to have a box mirror a site, create it while `evermirror up` runs\n";
 constexpr char kUsage[] =
     "usage: evermirror site create DIR | publish DIR | ls KEY [PATH] [--version N] | cat KEY PATH [--version N]\n"
-    "                       | info KEY | log KEY      (read commands also take --storage ARCHIVE_DIR)\n";
+    "                       | info KEY | log KEY      (read commands also take --storage ARCHIVE_DIR)\n"
+    "create and publish go through the running evermirror node (--replicator ADDRESS, default 127.0.0.1:7401)\n";
 
 // A key as people write it: 64 hex characters or 52 z-base-32 ones, optionally as dat://KEY/...
 absl::StatusOr<crypto::PublicKey> ParseKey(std::string_view text) {
@@ -62,6 +67,15 @@ class SiteCli {
     if (env_.fs->Exists(link)) {
       return absl::AlreadyExistsError(absl::StrCat(dir, " is already a site (", link, "); publish it instead"));
     }
+    EM_ASSIGN_OR_RETURN(std::unique_ptr<SiteNode> node, Node());
+    if (node != nullptr) {
+      EM_ASSIGN_OR_RETURN(crypto::PublicKey key, node->Create());
+      EM_RETURN_IF_ERROR(env::WriteFileAtomic(*env_.fs, link, Hex(key) + "\n"));
+      Print("created site dat://%s\n  folder   %s\n  stored   by the evermirror node at %s, which seeds it\n"
+            "publish it with: evermirror site publish %s\n",
+            Hex(key), dir, node->address(), dir);
+      return absl::OkStatus();
+    }
     crypto::KeyPair key_pair = crypto::GenerateKeyPair();
     const std::string storage = SiteDir(key_pair.public_key);
     EM_RETURN_IF_ERROR(env_.fs->CreateDirs(storage));
@@ -69,6 +83,7 @@ class SiteCli {
     EM_RETURN_IF_ERROR(env::WriteFileAtomic(*env_.fs, link, Hex(archive->key()) + "\n"));
     Print("created site dat://%s\n  folder   %s\n  storage  %s\npublish it with: evermirror site publish %s\n",
           Hex(archive->key()), dir, storage, dir);
+    if (!env_.node_address.empty()) Print("%s", kOfflineNote);
     return absl::OkStatus();
   }
 
@@ -84,6 +99,7 @@ class SiteCli {
     EM_RETURN_IF_ERROR(link.status());
     absl::StatusOr<crypto::PublicKey> key = ParseKey(ToStd(absl::StripAsciiWhitespace(*link)));
     if (!key.ok()) return absl::DataLossError(absl::StrCat(dir, "/", kLinkFile, ": ", key.status().message()));
+    if (!env_.fs->Exists(SiteDir(*key))) return PublishOnNode(*key, dir);
     EM_ASSIGN_OR_RETURN(auto archive, OpenStored(*key));
     if (!archive->writable()) {
       return absl::FailedPreconditionError(absl::StrCat("site ", Hex(*key), " is read-only on this machine: its secret key is not in ",
@@ -100,6 +116,39 @@ class SiteCli {
     Print("appended  %d bytes (%d content, %d metadata)\n", report.bytes_appended(), report.content_bytes_appended,
           report.metadata_bytes_appended);
     return absl::OkStatus();
+  }
+
+  // A site created through the node (it is not in local storage): the node publishes it.
+  absl::Status PublishOnNode(const crypto::PublicKey& key, const std::string& dir) {
+    EM_ASSIGN_OR_RETURN(std::unique_ptr<SiteNode> node, Node());
+    if (node == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "site ", Hex(key), " is not in ", SiteDir(key), " and no evermirror node answers at ",
+          env_.node_address.empty() ? "(none given)" : env_.node_address,
+          ": start the node that stores it (`evermirror up`) or pass --replicator ADDRESS"));
+    }
+    EM_ASSIGN_OR_RETURN(bool owned, node->Owns(key));
+    if (!owned) {
+      return absl::NotFoundError(absl::StrCat("site ", Hex(key), " is neither in ", SiteDir(key),
+                                              " nor stored by the evermirror node at ", node->address()));
+    }
+    std::function<void(const drive::PublishProgress&)> progress;
+    if (env_.terminal) progress = [this](const drive::PublishProgress& p) { DrawProgress(p); };
+    EM_ASSIGN_OR_RETURN(replicator::v1::PublishReport report, node->Publish(key, dir, progress));
+    if (drew_progress_) env_.out("\n");
+    for (const std::string& warning : report.warnings()) env_.err(absl::StrCat("warning: ", warning, "\n"));
+    Print("site      dat://%s\nversion   %d (was %d)\n", Hex(key), report.version_after(), report.version_before());
+    Print("files     %d added, %d modified, %d deleted, %d unchanged\n", report.added_size(), report.modified_size(),
+          report.deleted_size(), report.unchanged());
+    Print("appended  %d bytes, seeded by the evermirror node at %s\n", report.bytes_appended(), node->address());
+    return absl::OkStatus();
+  }
+
+  // The running node, or nullptr when none answers (or none is configured).
+  absl::StatusOr<std::unique_ptr<SiteNode>> Node() {
+    const std::string address = args_.GetOr("replicator", env_.node_address);
+    if (address.empty()) return std::unique_ptr<SiteNode>();
+    return SiteNode::IfRunning(address);
   }
 
   absl::Status Ls() {
@@ -255,7 +304,7 @@ int RunSite(const std::vector<std::string>& words, SiteEnvironment& environment)
   }
   std::vector<char*> argv;
   for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
-  absl::StatusOr<Args> args = Args::Parse(static_cast<int>(argv.size()), argv.data(), 1, {"version", "storage"}, {});
+  absl::StatusOr<Args> args = Args::Parse(static_cast<int>(argv.size()), argv.data(), 1, {"version", "storage", "replicator"}, {});
   absl::Status status = args.status();
   if (args.ok()) {
     SiteCli cli(environment, *args);
@@ -280,6 +329,8 @@ int RunSiteCommand(int argc, char** argv) {
   environment.out = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stdout); };
   environment.err = [](std::string_view s) { std::fwrite(s.data(), 1, s.size(), stderr); };
   environment.terminal = ::isatty(STDOUT_FILENO) == 1;
+  const char* node = std::getenv("EVERMIRROR_REPLICATOR");
+  environment.node_address = node != nullptr ? node : "127.0.0.1:7401";
   std::vector<std::string> words(argv + std::min(argc, 2), argv + argc);
   return RunSite(words, environment);
 }

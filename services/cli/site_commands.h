@@ -1,6 +1,9 @@
 // `evermirror site ...`: author, publish and inspect Dat sites (hyperdrive 9 archives,
 // shared/drive) on a laptop.
 //
+// With a node running (`evermirror up`), `create` makes the site in the node's replicator and
+// `publish` publishes through it: the node stores the site and seeds it to peers (a box told to
+// mirror it fetches it from there). Without one, sites are authored offline:
 // Storage: sites live under $EVERMIRROR_HOME (default ~/.evermirror) in `sites/<hex key>/`, in
 // the reference layout (`metadata/`, `content/`), so npm hyperdrive opens them as they are. A
 // folder is linked to its site by a one-line file `DIR/.evermirror-site` holding the hex key
@@ -32,6 +35,10 @@ struct SiteEnvironment {
   std::function<void(std::string_view)> out;    // stdout
   std::function<void(std::string_view)> err;    // stderr
   bool terminal = false;                        // stdout is a terminal: draw a progress bar
+  // The local node's replicator (`evermirror up`; $EVERMIRROR_REPLICATOR, default
+  // 127.0.0.1:7401, or --replicator): when it answers, create and publish go through it so
+  // the site is seeded. Empty: always offline.
+  std::string node_address;
 };
 
 // `args` are the words after "site" (args[0] is the subcommand). Returns the exit code.

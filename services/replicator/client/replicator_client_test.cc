@@ -2,17 +2,13 @@
 // loopback): publish a site through the API and read it back with shared/drive.
 #include "services/replicator/client/replicator_block_source.h"
 
-#include <stdlib.h>
-
 #include <atomic>
 
 #include "gtest/gtest.h"
-#include "services/replicator/replicator.h"
-#include "services/replicator/replicator_service.h"
+#include "services/replicator/testing/in_process_replicator.h"
 #include "shared/crypto/key_text.h"
 #include "shared/drive/archive_reader.h"
 #include "shared/env/posix_file_system.h"
-#include "shared/rpc/server.h"
 
 namespace evermirror::replicator {
 namespace {
@@ -20,32 +16,16 @@ namespace {
 class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/em_repl_client_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    tmp_ = tmpl;
-    ReplicatorOptions options;
-    options.data_dir = tmp_ + "/data";
-    options.peers.listen_address = "127.0.0.1:0";
-    replicator_ = std::make_unique<Replicator>(options, fs_, env::RealClock(), &metrics_);
-    ASSERT_TRUE(replicator_->Start().ok());
-    service_ = std::make_unique<ReplicatorService>(replicator_.get());
-    rpc::ServerOptions server_options;
-    server_options.listen_address = "127.0.0.1:0";
-    server_ = std::move(rpc::GrpcServer::Start(server_options, {{service_.get(), v1::Replicator::service_full_name()}}).value());
-    client_ = std::move(ReplicatorClient::Connect(server_->addresses().front()).value());
-  }
-  void TearDown() override {
-    server_->Shutdown(absl::Seconds(1));
-    replicator_.reset();
-    ASSERT_TRUE(fs_->RemoveAll(tmp_).ok());
+    auto node = testing::InProcessReplicator::Start();
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_ = std::move(*node);
+    tmp_ = node_->tmp();
+    client_ = std::move(ReplicatorClient::Connect(node_->address()).value());
   }
 
   env::FileSystem* fs_ = env::DefaultFileSystem();
+  std::unique_ptr<testing::InProcessReplicator> node_;
   std::string tmp_;
-  metrics::Registry metrics_{"replicator"};
-  std::unique_ptr<Replicator> replicator_;
-  std::unique_ptr<ReplicatorService> service_;
-  std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<ReplicatorClient> client_;
 };
 
