@@ -11,7 +11,9 @@
 
 namespace evermirror::gateway {
 
-RawHttpClient::RawHttpClient(uint16_t port) {
+RawHttpClient::RawHttpClient(uint16_t port) : RawHttpClient("127.0.0.1", port) {}
+
+RawHttpClient::RawHttpClient(const std::string& ipv4, uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
   timeval timeout{10, 0};
@@ -22,8 +24,8 @@ RawHttpClient::RawHttpClient(uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1 ||
+      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd_);
     fd_ = -1;
   }

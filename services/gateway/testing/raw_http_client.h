@@ -1,4 +1,4 @@
-// RawHttpClient: a blocking loopback TCP client for the gateway's server tests. It writes
+// RawHttpClient: a blocking TCP client (loopback unless told otherwise) for the gateway's server tests. It writes
 // arbitrary bytes (malformed, partial, pipelined requests) and parses HTTP/1.1 responses
 // (Content-Length bodies only, which is all the gateway sends). Reads time out after
 // 10 s so a broken server fails the test instead of hanging it. Not thread-safe.
@@ -27,6 +27,8 @@ struct RawResponse {
 class RawHttpClient {
  public:
   explicit RawHttpClient(uint16_t port);
+  // Connects to `ipv4`:`port` (dotted quad), e.g. a gateway in another test network namespace.
+  RawHttpClient(const std::string& ipv4, uint16_t port);
   ~RawHttpClient();
   RawHttpClient(const RawHttpClient&) = delete;
   RawHttpClient& operator=(const RawHttpClient&) = delete;

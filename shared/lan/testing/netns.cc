@@ -138,8 +138,30 @@ void Subprocess::Kill() {
   }
 }
 
+namespace {
+
+// The local end's set-up: an address and the multicast route, or a bridge port.
+std::string LocalEndSetup(const std::string& local_if, const std::string& local_cidr, const std::string& bridge) {
+  if (!bridge.empty()) return absl::StrCat(" && ip link set ", local_if, " master ", bridge, " && ip link set ", local_if, " up");
+  return absl::StrCat(" && ip addr add ", local_cidr, " dev ", local_if, " && ip link set ", local_if,
+                      " up multicast on && ip route add 224.0.0.0/4 dev ", local_if, " metric 10");
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::Create(const std::string& local_if, const std::string& local_cidr,
                                                            const std::string& peer_if, const std::string& peer_cidr) {
+  return CreateWith(local_if, local_cidr, "", peer_if, peer_cidr);
+}
+
+absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::CreateOnBridge(const std::string& bridge, const std::string& local_if,
+                                                                   const std::string& peer_if, const std::string& peer_cidr) {
+  return CreateWith(local_if, "", bridge, peer_if, peer_cidr);
+}
+
+absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::CreateWith(const std::string& local_if, const std::string& local_cidr,
+                                                               const std::string& bridge, const std::string& peer_if,
+                                                               const std::string& peer_cidr) {
   if (!InPrivateNetns()) return absl::FailedPreconditionError("VethPeer needs EnterPrivateNetns() first");
   EM_ASSIGN_OR_RETURN(ino_t ours, NetnsInode("/proc/thread-self/ns/net"));
   Subprocess::Options holder_options;
@@ -155,9 +177,7 @@ absl::StatusOr<std::unique_ptr<VethPeer>> VethPeer::Create(const std::string& lo
   }
   auto peer = std::unique_ptr<VethPeer>(new VethPeer(std::move(holder), local_if));
   EM_RETURN_IF_ERROR(Shell(absl::StrCat("ip link add ", local_if, " type veth peer name ", peer_if, " netns ",
-                                        peer->holder_pid(), " && ip addr add ", local_cidr, " dev ", local_if,
-                                        " && ip link set ", local_if, " up multicast on && ip route add 224.0.0.0/4 dev ",
-                                        local_if, " metric 10"))
+                                        peer->holder_pid(), LocalEndSetup(local_if, local_cidr, bridge)))
                          .status());
   EM_RETURN_IF_ERROR(peer->ShellInPeer(absl::StrCat("ip link set lo up && ip addr add ", peer_cidr, " dev ", peer_if,
                                                     " && ip link set ", peer_if,

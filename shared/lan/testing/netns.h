@@ -66,6 +66,12 @@ class VethPeer {
   // `local_cidr` / `peer_cidr` like "169.254.77.1/24"; interface names <= 15 bytes.
   static absl::StatusOr<std::unique_ptr<VethPeer>> Create(const std::string& local_if, const std::string& local_cidr,
                                                           const std::string& peer_if, const std::string& peer_cidr);
+  // Like Create, but the local end has no address: it is a port of the existing bridge
+  // `bridge` in the current namespace, so several peers share one LAN (multicast included).
+  static absl::StatusOr<std::unique_ptr<VethPeer>> CreateOnBridge(const std::string& bridge, const std::string& local_if,
+                                                                  const std::string& peer_if, const std::string& peer_cidr);
+  // The local end's name (ip link set <it> down/up cuts/restores the peer's link).
+  const std::string& local_if() const { return local_if_; }
   // Processes started with Subprocess::Options::netns_of = holder_pid() run in the peer namespace.
   pid_t holder_pid() const { return holder_->pid(); }
   // Runs a shell command inside the peer namespace.
@@ -74,6 +80,9 @@ class VethPeer {
   ~VethPeer();
 
  private:
+  static absl::StatusOr<std::unique_ptr<VethPeer>> CreateWith(const std::string& local_if, const std::string& local_cidr,
+                                                              const std::string& bridge, const std::string& peer_if,
+                                                              const std::string& peer_cidr);
   VethPeer(std::unique_ptr<Subprocess> holder, std::string local_if)
       : holder_(std::move(holder)), local_if_(std::move(local_if)) {}
   std::unique_ptr<Subprocess> holder_;
