@@ -36,8 +36,9 @@ void DeclareMetricsOptions(config::Section& section, MetricsServerOptions* optio
                   "Where Prometheus scrapes /metrics (ip:port); empty turns it off.");
 }
 
-MetricsServer::MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, int port, std::string address)
-    : exposer_(std::move(exposer)), port_(port), address_(std::move(address)) {}
+MetricsServer::MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, std::shared_ptr<ProcessCollector> process,
+                             int port, std::string address)
+    : exposer_(std::move(exposer)), process_(std::move(process)), port_(port), address_(std::move(address)) {}
 
 MetricsServer::~MetricsServer() = default;
 
@@ -48,9 +49,11 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Metric
   EM_ASSIGN_OR_RETURN(config::Address numeric, NumericAddress(address));
   const std::string spec = numeric.ToString();
   std::unique_ptr<prometheus::Exposer> exposer;
+  auto process = std::make_shared<ProcessCollector>(registry.FullName("build_info"), EVERMIRROR_VERSION);
   try {
     exposer = std::make_unique<prometheus::Exposer>(spec, static_cast<size_t>(options.threads));
     exposer->RegisterCollectable(registry.prometheus_registry());
+    exposer->RegisterCollectable(process);
   } catch (const std::exception& e) {
     // civetweb only says "null context ... binding to port": the usual cause is a taken port.
     return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", spec,
@@ -59,7 +62,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Metric
   const std::vector<int> ports = exposer->GetListeningPorts();
   if (ports.empty()) return absl::InternalError(absl::StrCat("metrics server on ", spec, " reports no port"));
   numeric.port = ports.front();
-  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(exposer), ports.front(), numeric.ToString()));
+  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(exposer), std::move(process), ports.front(), numeric.ToString()));
 }
 
 }  // namespace evermirror::metrics

@@ -1,6 +1,7 @@
 // Serves a metrics Registry at http://<address>/metrics for Prometheus, on prometheus-cpp's
 // Exposer (civetweb). Every service runs one; the address comes from its config section
-// (DeclareMetricsOptions). Exceptions from prometheus-cpp stop here and become a Status.
+// (DeclareMetricsOptions). Beside the registry it serves the process metrics and build info
+// (process_collector.h). Exceptions from prometheus-cpp stop here and become a Status.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "shared/config/schema.h"
 #include "shared/metrics/metrics.h"
+#include "shared/metrics/process_collector.h"
 
 namespace prometheus {
 class Exposer;
@@ -46,9 +48,11 @@ class MetricsServer {
   const std::string& address() const { return address_; }
 
  private:
-  MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, int port, std::string address);
+  MetricsServer(std::unique_ptr<prometheus::Exposer> exposer, std::shared_ptr<ProcessCollector> process, int port,
+                std::string address);
 
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<ProcessCollector> process_;  // the exposer holds it weakly
   int port_;
   std::string address_;
 };

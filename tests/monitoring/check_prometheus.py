@@ -16,8 +16,10 @@ import urllib.parse
 import urllib.request
 
 SERVICES = ("replicator", "swarm", "ingest", "gateway")
-# prometheus-cpp's Exposer registers these itself (scrape statistics); not ours to name.
-FOREIGN = ("exposer_",)
+# prometheus-cpp's Exposer registers exposer_* itself (scrape statistics); process_* are the
+# standard process metrics every Prometheus client exports (shared/metrics/process_collector.h),
+# named by the ecosystem's convention. Neither is evermirror_<service>_.
+FOREIGN = ("exposer_", "process_")
 # Families the dashboard uses that have no series until something happens (a label set is
 # created on first use) or that an option turns on.
 SPARSE = {"evermirror_ingest_commands_rejected_total", "evermirror_ingest_site_blocks_behind_per_site"}
