@@ -29,12 +29,7 @@ Files SmallSite(const std::string& tag) {
 }
 
 HostOptions Options(const std::string& name, int index, bool dht, bool lan) {
-  HostOptions o;
-  o.name = name;
-  o.index = index;
-  o.dht = dht;
-  o.lan = lan;
-  return o;
+  return HostNamed(name, index, dht, lan, EM_CLI_BINARY);
 }
 
 void E2eTest::SetUp() {

@@ -34,6 +34,16 @@ std::string Quoted(const std::vector<std::string>& items) {
 
 }  // namespace
 
+HostOptions HostNamed(const std::string& name, int index, bool dht, bool lan, const std::string& cli_binary) {
+  HostOptions o;
+  o.name = name;
+  o.index = index;
+  o.dht = dht;
+  o.lan = lan;
+  o.cli_binary = cli_binary;
+  return o;
+}
+
 absl::StatusOr<std::unique_ptr<Host>> Host::Start(TestLan& lan, const HostOptions& options, const std::string& work_dir) {
   std::unique_ptr<Host> host(new Host(options, env::JoinPath(work_dir, options.name)));
   host->data_ = env::JoinPath(host->dir_, "data");

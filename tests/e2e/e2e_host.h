@@ -30,6 +30,9 @@ struct HostOptions {
   std::string cli_binary;           // path of `evermirror` (it finds the services beside it)
 };
 
+// Options for host `name` at 10.77.0.<index> with the given discovery, trusting nobody.
+HostOptions HostNamed(const std::string& name, int index, bool dht, bool lan, const std::string& cli_binary);
+
 inline constexpr uint16_t kHttpPort = 8080;   // every host's gateway, on 0.0.0.0
 inline constexpr uint16_t kPeerPort = 3282;   // every host's replicator
 

@@ -1,0 +1,222 @@
+// The figures of issue 6 on the tests/e2e network (real `evermirror up` hosts in network
+// namespaces on a bridge): command latency laptop append -> box apply over the LAN path and
+// the DHT path (and the receipt back on the laptop), `mirror add` -> a 20 MB site served over
+// HTTP, and the box's four services' RSS mirroring 10 sites. Needs root. Run bench/e2e/run.sh.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "shared/crypto/key_text.h"
+#include "shared/env/posix_file_system.h"
+#include "shared/lan/testing/netns.h"
+#include "tests/e2e/e2e_host.h"
+#include "tests/e2e/e2e_steps.h"
+
+namespace evermirror::e2e {
+namespace {
+
+namespace cmd = commands::v1;
+
+struct Network {
+  std::string tmp;
+  std::unique_ptr<TestLan> lan;
+  std::unique_ptr<Host> laptop, box;
+};
+
+// A fresh laptop and box (trusting it), with only DHT or only LAN discovery.
+absl::StatusOr<Network> StartNetwork(bool dht, bool lan) {
+  Network n;
+  std::string tmpl = "/tmp/em_e2e_bench_XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return absl::InternalError("mkdtemp");
+  n.tmp = tmpl;
+  absl::StatusOr<std::unique_ptr<TestLan>> l = TestLan::Create(EM_SWARM_BINARY, n.tmp);
+  if (!l.ok()) return l.status();
+  n.lan = *std::move(l);
+  auto laptop = Host::Start(*n.lan, HostNamed("laptop", 1, dht, lan, EM_CLI_BINARY), n.tmp);
+  if (!laptop.ok()) return laptop.status();
+  n.laptop = *std::move(laptop);
+  HostOptions b = HostNamed("box", 2, dht, lan, EM_CLI_BINARY);
+  b.owners = {n.laptop->identity().command_log_key()};
+  auto box = Host::Start(*n.lan, b, n.tmp);
+  if (!box.ok()) return box.status();
+  n.box = *std::move(box);
+  return n;
+}
+
+void Stop(Network& n) {
+  n.box.reset();
+  n.laptop.reset();
+  n.lan.reset();
+  (void)env::DefaultFileSystem()->RemoveAll(n.tmp);
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+// Milliseconds from AppendCommand on the laptop until the box's receipt for it is in the
+// box's receipt log (watched on the box's replicator), and until it is back on the laptop.
+absl::Status OneCommand(Network& n, uint64_t* laptop_from, double* apply_ms, double* back_ms) {
+  const std::string box_key = n.box->identity().receipt_log_key();
+  const crypto::PublicKey receipts = crypto::ParsePublicKeyText(box_key).value();
+  std::optional<ingest::v1::AppendCommandResponse> sent;
+  absl::Time start, applied;
+  uint64_t seen = 0;
+  absl::Status watched = n.box->replicator().Watch(receipts, [&](const replicator::v1::FeedStatus& status) {
+    if (!sent.has_value()) {  // the watch is up: append now
+      seen = status.length();
+      start = absl::Now();
+      auto a = Append(*n.laptop, MirrorAdd(crypto::KeyHex(crypto::GenerateKeyPair().public_key), box_key, true));
+      if (!a.ok()) return false;
+      sent = *a;
+      return true;
+    }
+    auto blocks = n.box->replicator().ReadBlocks(receipts, seen, status.length() - seen, false, absl::ZeroDuration());
+    seen = status.length();
+    for (const replicator::BlockRead& b : blocks.value()) {
+      cmd::Receipt r;
+      if (b.data && r.ParseFromString(*b.data) && r.command().log_key() == sent->log_key() &&
+          r.command().index() == sent->index()) {
+        applied = absl::Now();
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!watched.ok() || !sent.has_value() || applied == absl::Time()) return absl::InternalError("no receipt on the box");
+  auto back = AwaitReceipt(*n.laptop, box_key, laptop_from, [&](const cmd::Receipt& r) {
+    return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+  });
+  if (!back.has_value()) return absl::InternalError("no receipt back on the laptop");
+  *apply_ms = absl::ToDoubleMilliseconds(applied - start);
+  *back_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  return absl::OkStatus();
+}
+
+absl::Status CommandLatency(const char* path, bool dht, bool lan, int rounds) {
+  absl::StatusOr<Network> n = StartNetwork(dht, lan);
+  if (!n.ok()) return n.status();
+  const std::string box_key = n->box->identity().receipt_log_key();
+  // Warm up: the box finds the laptop, the laptop follows the box.
+  if (RunCli(*n->laptop, EM_CLI_BINARY, {"mirror", "list", "--to", box_key}).code != 0) return absl::InternalError("cli");
+  uint64_t from = 1;
+  double apply = 0, back = 0;
+  absl::Status warm = OneCommand(*n, &from, &apply, &back);
+  std::vector<double> applies, backs;
+  for (int i = 0; warm.ok() && i < rounds; ++i) {
+    absl::Status s = OneCommand(*n, &from, &apply, &back);
+    if (!s.ok()) return s;
+    applies.push_back(apply);
+    backs.push_back(back);
+  }
+  if (!warm.ok()) return warm;
+  std::printf("command latency, %s path, %d commands: append -> box apply median %.1f ms, p90 %.1f ms; "
+              "-> receipt back on the laptop median %.1f ms, p90 %.1f ms\n",
+              path, rounds, Percentile(applies, 0.5), Percentile(applies, 0.9), Percentile(backs, 0.5),
+              Percentile(backs, 0.9));
+  std::fflush(stdout);
+  Stop(*n);
+  return absl::OkStatus();
+}
+
+
+// Seconds from `mirror add` on the laptop until every file of a 20 MB site is served by the
+// box's gateway (polled), DHT path.
+absl::Status SiteServed(int megabytes) {
+  absl::StatusOr<Network> n = StartNetwork(/*dht=*/true, /*lan=*/false);
+  if (!n.ok()) return n.status();
+  Files files = {{"/index.html", "<h1>big site</h1>\n"}};
+  for (int i = 0; i < megabytes; ++i) files[absl::StrCat("/data/part", i, ".bin")] = RandomBytes(1 << 20, i + 1);
+  const std::string folder = n->tmp + "/site";
+  if (absl::Status s = WriteFolder(folder, files); !s.ok()) return s;
+  absl::StatusOr<Published> site = Publish(*n->laptop, folder);
+  if (!site.ok()) return site.status();
+  if (absl::Status s = Seed(*n->laptop, site->site); !s.ok()) return s;
+  const absl::Time start = absl::Now();
+  const CliResult added = RunCli(*n->laptop, EM_CLI_BINARY, {"mirror", "add", site->site, "--to",
+                                                              n->box->identity().receipt_log_key()});
+  if (added.code != 0) return absl::InternalError(added.output);
+  if (!ServedWithin(n->box->ip(), site->site, files, absl::Seconds(300))) return absl::InternalError("never served");
+  std::printf("mirror add -> %d MiB site (%zu files) served over HTTP by the box: %.2f s\n", megabytes, files.size(),
+              absl::ToDoubleSeconds(absl::Now() - start));
+  std::fflush(stdout);
+  Stop(*n);
+  return absl::OkStatus();
+}
+
+uint64_t RssKiB(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    uint64_t kib = 0;
+    if (line.rfind("VmRSS:", 0) == 0 && absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(6, line.size() - 9)), &kib)) {
+      return kib;
+    }
+  }
+  return 0;
+}
+
+// The box's four services' RSS once it mirrors `sites` sites (full mirrors, each served).
+absl::Status BoxMemory(int sites) {
+  absl::StatusOr<Network> n = StartNetwork(/*dht=*/true, /*lan=*/false);
+  if (!n.ok()) return n.status();
+  std::vector<std::pair<std::string, Files>> published;
+  for (int i = 0; i < sites; ++i) {
+    Files files = {{"/index.html", absl::StrCat("<h1>site ", i, "</h1>\n")}, {"/photo.bin", RandomBytes(400000, 100 + i)}};
+    const std::string folder = absl::StrCat(n->tmp, "/site", i);
+    if (absl::Status s = WriteFolder(folder, files); !s.ok()) return s;
+    absl::StatusOr<Published> site = Publish(*n->laptop, folder);
+    if (!site.ok()) return site.status();
+    if (absl::Status s = Seed(*n->laptop, site->site); !s.ok()) return s;
+    if (auto a = Append(*n->laptop, MirrorAdd(site->site, n->box->identity().receipt_log_key())); !a.ok()) return a.status();
+    published.emplace_back(site->site, files);
+  }
+  for (const auto& [site, files] : published) {
+    if (!ServedWithin(n->box->ip(), site, files, absl::Seconds(300))) return absl::InternalError("a site was never served");
+  }
+  uint64_t total = 0;
+  std::string detail;
+  for (const char* service : {"replicator", "swarm", "ingest", "gateway"}) {
+    const uint64_t kib = RssKiB(n->box->ServicePid(service).value_or(0));
+    total += kib;
+    absl::StrAppend(&detail, " ", service, " ", kib / 1024.0 > 0 ? absl::StrCat(kib / 1024) : "?", " MiB;");
+  }
+  std::printf("box RSS mirroring %d sites (all served): %.1f MiB total (goal < 100 MB);%s\n", sites, total / 1024.0,
+              detail.c_str());
+  Stop(*n);
+  return absl::OkStatus();
+}
+
+int Main(int rounds) {
+  if (absl::Status s = lan::testing::EnterPrivateNetns(); !s.ok()) {
+    std::fprintf(stderr, "e2e_bench: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  for (absl::Status s : {CommandLatency("LAN (mDNS)", false, true, rounds), CommandLatency("DHT", true, false, rounds),
+                         SiteServed(20), BoxMemory(10)}) {
+    if (!s.ok()) {
+      std::fprintf(stderr, "e2e_bench: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace evermirror::e2e
+
+int main(int argc, char** argv) {
+  int rounds = 20;
+  if (argc > 1 && !absl::SimpleAtoi(argv[1], &rounds)) return 2;
+  return evermirror::e2e::Main(rounds);
+}
