@@ -172,7 +172,8 @@ bool HasAlias(const ingest::v1::ListMirrorsResponse& mirrors, const std::string&
 }
 
 // Names the demo site "example" the way a laptop would: a MirrorAdd with an alias, appended to
-// this box's own command log, so ingest applies it and pushes the route to the gateway. Once
+// this node's own command log and addressed to this node only, so ingest applies it and pushes
+// the route to the gateway. Once
 // per data directory; ingest answers Unavailable until its logs are open, so that is retried.
 absl::Status AliasDemo(const UpOptions& o, const crypto::PublicKey& key) {
   IngestClient ingest(AdminAddress(o, 3));
@@ -183,11 +184,18 @@ absl::Status AliasDemo(const UpOptions& o, const crypto::PublicKey& key) {
     absl::Status status = mirrors.status();
     if (mirrors.ok()) {
       if (HasAlias(*mirrors, site)) return absl::OkStatus();
-      commands::v1::Command command;
-      command.mutable_mirror_add()->set_site_key(site);
-      command.mutable_mirror_add()->set_alias(kDemoAlias);
-      status = ingest.Append(command).status();
-      if (status.ok()) return status;
+      absl::StatusOr<ingest::v1::Identity> id = ingest.Identity();
+      status = id.status();
+      if (id.ok()) {
+        // Addressed to this node alone: a box that trusts this node's log (a laptop's) must
+        // not pick up the demo as a command for itself.
+        commands::v1::Command command;
+        command.add_to(id->receipt_log_key());
+        command.mutable_mirror_add()->set_site_key(site);
+        command.mutable_mirror_add()->set_alias(kDemoAlias);
+        status = ingest.Append(command).status();
+        if (status.ok()) return status;
+      }
     }
     if (!absl::IsUnavailable(status) || absl::Now() > deadline) return status;
     absl::SleepFor(absl::Milliseconds(200));
