@@ -101,6 +101,9 @@ absl::Status Connection::HandleFeed(const wire::Frame& frame) {
     if (crypto::AsView(c->feed().discovery_key()) == dk) channel = c.get();
   }
   if (channel == nullptr) feed = directory_->Find(dk);
+  for (auto it = unmatched_remote_.begin(); it != unmatched_remote_.end();) {  // the peer reuses a channel
+    it = it->second == frame.channel ? unmatched_remote_.erase(it) : std::next(it);
+  }
   if (!started_ && feed == nullptr) {
     // The peer dialled us for a feed we do not carry: there is nothing to replicate (and,
     // encrypted, nothing we could even read).
@@ -108,6 +111,7 @@ absl::Status Connection::HandleFeed(const wire::Frame& frame) {
   }
   remote_opened_[frame.channel] = channel != nullptr || feed != nullptr;
   if (channel == nullptr && feed == nullptr) {
+    if (unmatched_remote_.size() < options_.max_feeds) unmatched_remote_[dk] = frame.channel;
     ++stats_.ignored_messages;
     return absl::OkStatus();
   }
@@ -156,7 +160,18 @@ absl::Status Connection::OpenFeed(std::shared_ptr<ReplicatedFeed> feed) {
   }
   if (channels_.size() >= options_.max_feeds) return absl::ResourceExhaustedError("too many feeds on this connection");
   channels_.push_back(std::make_unique<Channel>(this, feed));
-  return OpenLocal(std::move(feed), channels_.back().get());
+  Channel* channel = channels_.back().get();
+  // The peer may have opened this feed before we carried it (a hyperdrive writer opens its
+  // content feed right after the handshake; a reader learns that key from metadata block 0).
+  // It never sends that Feed again, so pair with its channel now.
+  auto unmatched = unmatched_remote_.find(std::string(crypto::AsView(feed->discovery_key())));
+  if (unmatched != unmatched_remote_.end()) {
+    channel->remote_id = unmatched->second;
+    by_remote_channel_[unmatched->second] = channel;
+    remote_opened_[unmatched->second] = true;
+    unmatched_remote_.erase(unmatched);
+  }
+  return OpenLocal(std::move(feed), channel);
 }
 
 void Connection::CloseFeed(const ReplicatedFeed& feed) {

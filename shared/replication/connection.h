@@ -130,6 +130,8 @@ class Connection {
   std::vector<std::unique_ptr<Channel>> channels_;
   std::map<uint64_t, Channel*> by_remote_channel_;
   std::map<uint64_t, bool> remote_opened_;  // remote channel id -> known feed?
+  // Feeds the peer opened before we carried them: discovery key -> its channel (max_feeds at most).
+  std::map<std::string, uint64_t> unmatched_remote_;
   std::vector<std::shared_ptr<ReplicatedFeed>> deferred_;  // OpenFeed before the first feed
   ConnectionStats stats_;
 };

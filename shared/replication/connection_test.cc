@@ -101,6 +101,37 @@ TEST_P(ConnectionTest, SeveralFeedsShareOneConnection) {
   EXPECT_EQ(b->open_channels(), 3u);
 }
 
+// A hyperdrive writer opens its content feed right after the handshake; the reader learns the
+// content key only from metadata block 0 and opens the feed later. The writer's Feed for it
+// came once, early: the reader pairs with that channel when it opens the feed.
+TEST_P(ConnectionTest, AFeedThePeerOpenedBeforeWeCarriedItPairsWhenWeOpenIt) {
+  auto metadata = Writer("meta", 3);
+  auto content = Writer("content", 40);
+  auto metadata_replica = Replica("rmeta", *metadata, DownloadMode::kAll);
+  auto a = Dialer();
+  auto b = Acceptor();
+  ASSERT_TRUE(a->Start(metadata).ok());
+  ASSERT_TRUE(a->OpenFeed(content).ok());
+  hypercore::FeedOptions options;
+  options.auto_flush = false;
+  std::shared_ptr<hypercore::Feed> content_feed =
+      hypercore::Feed::OpenOrCreateReplica(&fs_, "rcontent", content->key(), options).value();
+  // Not in the reader's directory yet: its key is still unknown there.
+  auto content_replica = std::make_shared<ReplicatedFeed>(content_feed, DownloadMode::kAll);
+  auto r = Pump(*a, *b);
+  ASSERT_TRUE(r.a.ok() && r.b.ok()) << r.a << r.b;
+  ASSERT_EQ(metadata_replica->feed().downloaded(), 3u);
+  EXPECT_EQ(b->open_channels(), 1u);
+
+  reader_dir_.Add(content_replica);
+  ASSERT_TRUE(b->OpenFeed(content_replica).ok());
+  r = Pump(*a, *b);
+  ASSERT_TRUE(r.a.ok() && r.b.ok()) << r.a << r.b;
+  EXPECT_EQ(content_replica->feed().downloaded(), 40u);
+  EXPECT_EQ(b->open_channels(), 2u);
+  EXPECT_EQ(a->open_channels(), 2u);
+}
+
 TEST_P(ConnectionTest, SparseReplicaFetchesOnlyWantedRanges) {
   auto writer = Writer("w", 100);
   auto replica = Replica("r", *writer, DownloadMode::kSparse);
