@@ -14,7 +14,7 @@ build_pkgs=(
 )
 test_pkgs=(
   nodejs npm iproute2 procps curl clang libclang-rt-14-dev python3-libtorrent
-  avahi-daemon avahi-utils dbus prometheus
+  avahi-daemon avahi-utils dbus prometheus chromium fonts-dejavu-core
 )
 bench_pkgs=(
   wrk nginx-light
