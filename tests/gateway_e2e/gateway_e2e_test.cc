@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "shared/base/hex.h"
 #include "tests/gateway_e2e/mirrored_site.h"
 
 namespace evermirror::testing {
@@ -257,6 +258,11 @@ TEST_F(GatewayE2eTest, ServesTheSiteByItsConfiguredHostAlias) {
                 .status,
             200);
   EXPECT_EQ(Get(site_->HttpBase() + "/style.css", {"-H", "Host: unknown.example.org"}).status, 404);
+  // <z-base-32 key>.<gateway domain> names the site too.
+  const std::string key_host = absl::StrCat(ToZBase32(FromHex(site_->key_hex()).value()), ".", MirroredSite::kDomain);
+  CurlResponse by_key_host = Get(site_->HttpBase() + "/style.css", {"-H", "Host: " + key_host});
+  EXPECT_EQ(by_key_host.status, 200) << key_host;
+  EXPECT_EQ(by_key_host.body, LatestFile("/style.css"));
 }
 
 TEST_F(GatewayE2eTest, RefusesOtherMethodsAndOversizedRequests) {
