@@ -95,6 +95,7 @@ void ReplicatorSiteSource::OnFeedStatus(const rv1::FeedStatus& status) {
   if (!key.ok()) return;
   const std::string raw(crypto::AsView(*key));
   std::shared_ptr<Site> site;
+  bool announce_unloaded = false;
   {
     absl::MutexLock lock(&mu_);
     if (status.removed()) {
@@ -107,10 +108,15 @@ void ReplicatorSiteSource::OnFeedStatus(const rv1::FeedStatus& status) {
     } else if (auto c = content_to_site_.find(raw); c != content_to_site_.end() && sites_.count(c->second)) {
       site = sites_[c->second];
     } else {
-      return;  // not loaded: it will be read fresh when first requested
+      // Not loaded: it is read fresh when next requested. A site the replicator has just
+      // added is announced all the same, so that whoever cached "no such site" (the
+      // SiteDirectory, for a request that came first) asks again.
+      if (status.kind() == rv1::KIND_HYPERDRIVE) announce_unloaded = true;
     }
   }
   if (status.removed()) return Notify({SiteChangeKind::kRemoved, raw});
+  if (announce_unloaded) return Notify({SiteChangeKind::kUpdated, raw});
+  if (site == nullptr) return;
   absl::Status refreshed = Refresh(*site);
   if (!refreshed.ok()) log::Warn("site_refresh_failed").Kv("status", refreshed);
   Notify({SiteChangeKind::kUpdated, std::string(crypto::AsView(site->key))});

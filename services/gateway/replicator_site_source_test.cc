@@ -2,10 +2,13 @@
 // mirror's store is prepared block by block, so which versions are complete is exact.
 #include "services/gateway/replicator_site_source.h"
 
+#include "services/gateway/site_directory.h"
+
 #include <stdlib.h>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "services/gateway/site_directory.h"
 #include "services/replicator/feed_store.h"
 #include "services/replicator/replicator.h"
 #include "services/replicator/replicator_service.h"
@@ -141,6 +144,25 @@ TEST_F(ReplicatorSiteSourceTest, ContentArrivingFromAPeerMovesTheServedVersionLi
   std::string out;
   ASSERT_TRUE(source_->Read(Key(), 3, "big.bin", 299990, 100, &out).ok());
   EXPECT_EQ(out, std::string(10, 'b'));
+}
+
+// A request that comes before the replicator has the site (a box polled while it is told to
+// mirror) must not leave "no such site" behind: the site's arrival is notified.
+TEST_F(ReplicatorSiteSourceTest, ASiteAddedAfterARequestForItIsNotified) {
+  const crypto::PublicKey later = crypto::GenerateKeyPair().public_key;
+  const std::string raw(crypto::AsView(later));
+  SiteDirectory directory(source_.get(), 16);
+  EXPECT_EQ(directory.GetSite(raw).status().code(), absl::StatusCode::kNotFound);  // cached
+  absl::Notification added;
+  const auto id = source_->Subscribe([&](const SiteChange& change) {
+    directory.OnChange(change);
+    if (change.key == raw && !added.HasBeenNotified()) added.Notify();
+  });
+  ASSERT_TRUE(client_->AddFeed(later, replicator::v1::MODE_FULL, replicator::v1::KIND_HYPERDRIVE).ok());
+  EXPECT_TRUE(added.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  source_->Unsubscribe(id);
+  // Nothing downloaded yet: no longer "not found", but not servable either.
+  EXPECT_EQ(directory.GetSite(raw).status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(ReplicatorSiteSourceTest, AliasesAndPinsComeFromRoutes) {

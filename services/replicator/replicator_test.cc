@@ -143,6 +143,42 @@ TEST_F(TwoReplicatorsTest, PublishedSiteMirrorsWithItsContentFeed) {
   EXPECT_TRUE(b_->ListFeeds().empty());
 }
 
+// The box case: a mirror (b) serves a site on to a third peer (c) once the author (a) is gone,
+// neither of them holding the secret key, content feed included.
+TEST_F(TwoReplicatorsTest, AMirrorServesASiteOnWithItsContentAfterTheAuthorLeaves) {
+  const std::string site = env::JoinPath(tmp_, "site");
+  env::FileSystem* fs = env::DefaultFileSystem();
+  ASSERT_TRUE(fs->CreateDirs(site).ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*fs, site + "/index.html", "<h1>relay</h1>").ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*fs, site + "/big.bin", std::string(300000, 'z')).ok());
+  const FeedInfo metadata = a_->CreateFeed(FeedKind::kHyperdrive).value();
+  ASSERT_TRUE(a_->PublishFolder(metadata.key, site, nullptr).ok());
+  ASSERT_TRUE(a_->AddFeed(metadata.key, DownloadMode::kAll, FeedKind::kHyperdrive).ok());  // the author seeds it
+  const uint64_t meta_length = a_->GetFeed(metadata.key)->length;
+  const uint64_t content_length = a_->GetFeed(*metadata.content_key)->length;
+  auto complete = [&](Replicator& r) {
+    auto m = r.GetFeed(metadata.key);
+    auto c = r.GetFeed(*metadata.content_key);
+    return m.ok() && c.ok() && m->downloaded == meta_length && c->downloaded == content_length;
+  };
+  ASSERT_TRUE(b_->AddFeed(metadata.key, DownloadMode::kAll, FeedKind::kHyperdrive).ok());
+  ASSERT_TRUE(b_->Connect("127.0.0.1", a_->peer_port(), metadata.discovery_key).ok());
+  ASSERT_TRUE(WaitFor(*b_, metadata.key, [&] { return complete(*b_); })) << "b never mirrored the site";
+  a_.reset();  // the author's laptop sleeps
+  ASSERT_TRUE(b_->AddFeed(metadata.key, DownloadMode::kAll, FeedKind::kHyperdrive).ok());  // told twice
+  b_.reset();  // and the box restarts
+  b_ = Make("b");
+
+  auto c = Make("c");
+  ASSERT_TRUE(c->AddFeed(metadata.key, DownloadMode::kAll, FeedKind::kHyperdrive).ok());
+  ASSERT_TRUE(c->Connect("127.0.0.1", b_->peer_port(), metadata.discovery_key).ok());
+  // Both found each other's announce: the box dials the third peer as well.
+  ASSERT_TRUE(b_->Connect("127.0.0.1", c->peer_port(), metadata.discovery_key).ok());
+  EXPECT_TRUE(WaitFor(*c, metadata.key, [&] { return complete(*c); }, absl::Seconds(15)))
+      << "c: content " << (c->GetFeed(*metadata.content_key).ok() ? c->GetFeed(*metadata.content_key)->downloaded : -1)
+      << "/" << content_length;
+}
+
 TEST_F(TwoReplicatorsTest, RemovedFeedStopsBeingServedAndItsDataIsGone) {
   const FeedInfo feed = a_->CreateFeed(FeedKind::kPlain).value();
   ASSERT_TRUE(a_->Append(feed.key, Blocks(10, "r")).ok());

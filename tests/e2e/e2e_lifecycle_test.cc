@@ -46,11 +46,7 @@ class E2eLifecycleTest : public E2eTest {
   }
 };
 
-// DISABLED: fails today: the third host gets the site's metadata from the box (and adds the
-// content feed) but the content never downloads when neither side of the connection is the
-// site's writer (the box is a replica too). The same stall showed when a box got two
-// MirrorAdds for one site. Enable (and add to CASES) with the replicator fix.
-TEST_F(E2eLifecycleTest, DISABLED_AThirdHostFetchesTheSiteFromTheBoxOnceTheLaptopIsGone) {
+TEST_F(E2eLifecycleTest, AThirdHostFetchesTheSiteFromTheBoxOnceTheLaptopIsGone) {
   const Files files = SmallSite("third host");
   const Published site = Mirrored(files);
   ASSERT_FALSE(HasFatalFailure());
