@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "services/cli/args.h"
+#include "services/cli/keep_here.h"
 #include "services/cli/site_node.h"
 #include "shared/base/hex.h"
 #include "shared/base/status_macros.h"
@@ -30,7 +31,8 @@ constexpr char kOfflineNote[] =
 constexpr char kUsage[] =
     "usage: evermirror site create DIR | publish DIR | ls KEY [PATH] [--version N] | cat KEY PATH [--version N]\n"
     "                       | info KEY | log KEY      (read commands also take --storage ARCHIVE_DIR)\n"
-    "create and publish go through the running evermirror node (--replicator ADDRESS, default 127.0.0.1:7401)\n";
+    "create and publish go through the running evermirror node (--replicator ADDRESS, default 127.0.0.1:7401),\n"
+    "whose ingest (--ingest ADDRESS, default 127.0.0.1:7403) then announces, seeds and serves the site\n";
 
 // A key as people write it: 64 hex characters or 52 z-base-32 ones, optionally as dat://KEY/...
 absl::StatusOr<crypto::PublicKey> ParseKey(std::string_view text) {
@@ -71,6 +73,7 @@ class SiteCli {
     if (node != nullptr) {
       EM_ASSIGN_OR_RETURN(crypto::PublicKey key, node->Create());
       EM_RETURN_IF_ERROR(env::WriteFileAtomic(*env_.fs, link, Hex(key) + "\n"));
+      KeepOnNode(key);
       Print("created site dat://%s\n  folder   %s\n  stored   by the evermirror node at %s, which seeds it\n"
             "publish it with: evermirror site publish %s\n",
             Hex(key), dir, node->address(), dir);
@@ -141,7 +144,20 @@ class SiteCli {
     Print("files     %d added, %d modified, %d deleted, %d unchanged\n", report.added_size(), report.modified_size(),
           report.deleted_size(), report.unchanged());
     Print("appended  %d bytes, seeded by the evermirror node at %s\n", report.bytes_appended(), node->address());
+    KeepOnNode(key);
     return absl::OkStatus();
+  }
+
+  // The node announces, seeds and serves the sites it authors (keep_here.h). Best effort: the
+  // site is stored either way, and the next publish tries again.
+  void KeepOnNode(const crypto::PublicKey& key) {
+    const std::string address = args_.GetOr("ingest", env_.ingest_address);
+    if (address.empty()) return;
+    IngestClient ingest(address);
+    absl::Status kept = KeepHere(ingest, Hex(key));
+    if (kept.ok()) return;
+    env_.err(absl::StrCat("note: the site is stored but not announced to peers yet: ", kept.message(),
+                          "\n      (publishing again once the node's ingest runs announces it)\n"));
   }
 
   // The running node, or nullptr when none answers (or none is configured).
@@ -304,7 +320,7 @@ int RunSite(const std::vector<std::string>& words, SiteEnvironment& environment)
   }
   std::vector<char*> argv;
   for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
-  absl::StatusOr<Args> args = Args::Parse(static_cast<int>(argv.size()), argv.data(), 1, {"version", "storage", "replicator"}, {});
+  absl::StatusOr<Args> args = Args::Parse(static_cast<int>(argv.size()), argv.data(), 1, {"version", "storage", "replicator", "ingest"}, {});
   absl::Status status = args.status();
   if (args.ok()) {
     SiteCli cli(environment, *args);
@@ -331,6 +347,8 @@ int RunSiteCommand(int argc, char** argv) {
   environment.terminal = ::isatty(STDOUT_FILENO) == 1;
   const char* node = std::getenv("EVERMIRROR_REPLICATOR");
   environment.node_address = node != nullptr ? node : "127.0.0.1:7401";
+  const char* ingest = std::getenv("EVERMIRROR_INGEST_ADDRESS");
+  environment.ingest_address = ingest != nullptr ? ingest : "127.0.0.1:7403";
   std::vector<std::string> words(argv + std::min(argc, 2), argv + argc);
   return RunSite(words, environment);
 }

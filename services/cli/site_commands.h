@@ -39,6 +39,9 @@ struct SiteEnvironment {
   // 127.0.0.1:7401, or --replicator): when it answers, create and publish go through it so
   // the site is seeded. Empty: always offline.
   std::string node_address;
+  // The node's ingest ($EVERMIRROR_INGEST_ADDRESS, default 127.0.0.1:7403, or --ingest): asked
+  // to keep (announce, seed, serve) the sites created and published through the node.
+  std::string ingest_address;
 };
 
 // `args` are the words after "site" (args[0] is the subcommand). Returns the exit code.

@@ -11,7 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "services/cli/args.h"
-#include "services/cli/pair_commands.h"
+#include "services/cli/keep_here.h"
 #include "services/cli/supervisor.h"
 #include "services/replicator/client/replicator_client.h"
 #include "shared/base/status_macros.h"
@@ -161,42 +161,13 @@ absl::StatusOr<crypto::PublicKey> PublishDemo(const UpOptions& o, const std::str
 
 constexpr char kDemoAlias[] = "example";
 
-bool HasAlias(const ingest::v1::ListMirrorsResponse& mirrors, const std::string& site) {
-  for (const ingest::v1::Mirror& m : mirrors.mirrors()) {
-    if (m.site_key() != site) continue;
-    for (const std::string& alias : m.aliases()) {
-      if (alias == kDemoAlias) return true;
-    }
-  }
-  return false;
-}
-
-// Names the demo site "example" the way a laptop would: a MirrorAdd with an alias, appended to
-// this node's own command log and addressed to this node only, so ingest applies it and pushes
-// the route to the gateway. Once
-// per data directory; ingest answers Unavailable until its logs are open, so that is retried.
+// Names the demo site "example" (see keep_here.h). Once per data directory; ingest answers
+// Unavailable until its logs are open, so that is retried.
 absl::Status AliasDemo(const UpOptions& o, const crypto::PublicKey& key) {
   IngestClient ingest(AdminAddress(o, 3));
-  const std::string site = crypto::KeyHex(key);
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (true) {
-    absl::StatusOr<ingest::v1::ListMirrorsResponse> mirrors = ingest.Mirrors();
-    absl::Status status = mirrors.status();
-    if (mirrors.ok()) {
-      if (HasAlias(*mirrors, site)) return absl::OkStatus();
-      absl::StatusOr<ingest::v1::Identity> id = ingest.Identity();
-      status = id.status();
-      if (id.ok()) {
-        // Addressed to this node alone: a box that trusts this node's log (a laptop's) must
-        // not pick up the demo as a command for itself.
-        commands::v1::Command command;
-        command.add_to(id->receipt_log_key());
-        command.mutable_mirror_add()->set_site_key(site);
-        command.mutable_mirror_add()->set_alias(kDemoAlias);
-        status = ingest.Append(command).status();
-        if (status.ok()) return status;
-      }
-    }
+    absl::Status status = KeepHere(ingest, crypto::KeyHex(key), kDemoAlias);
     if (!absl::IsUnavailable(status) || absl::Now() > deadline) return status;
     absl::SleepFor(absl::Milliseconds(200));
   }

@@ -151,6 +151,36 @@ TEST_F(CliUpTest, ServesTheExampleSiteRestartsACrashedServiceAndStopsTogether) {
   Interrupt();
 }
 
+// The author's path: `site create` and `site publish` while `up` runs go through the node, which
+// stores the site, announces it (a MirrorAdd to itself, applied by ingest) and serves it.
+TEST_F(CliUpTest, ASiteCreatedAndPublishedWhileUpRunsIsKeptAndServedByTheNode) {
+  ASSERT_FALSE(StartUp().empty());
+  const std::string folder = env::DirName(data_) + "/blog";
+  ASSERT_TRUE(env::DefaultFileSystem()->CreateDirs(folder).ok());
+  ASSERT_TRUE(env::WriteFileAtomic(*env::DefaultFileSystem(), folder + "/index.html", "<h1>my blog</h1>").ok());
+  auto run = [&](const std::string& verb) {
+    auto cli = ChildProcess::Start({"/bin/sh", "-c", absl::StrCat(EM_CLI_BINARY, " site ", verb, " ", folder, " 2>&1")},
+                                   {"EVERMIRROR_HOME=" + env::DirName(data_) + "/home"});
+    EXPECT_TRUE(cli.ok());
+    EXPECT_EQ(cli->Wait(absl::Seconds(60)), 0) << cli->output();
+    cli->Drain();
+    return cli->output();
+  };
+  const std::string created = run("create");
+  EXPECT_TRUE(absl::StrContains(created, "stored   by the evermirror node")) << created;
+  const std::string published = run("publish");
+  EXPECT_TRUE(absl::StrContains(published, "1 added")) << published;
+  EXPECT_FALSE(absl::StrContains(created + published, "not announced")) << created << published;
+  const std::string key = ReadText(folder + "/.evermirror-site").substr(0, 64);
+  EXPECT_TRUE(ServedWithin("/" + key + "/", "127.0.0.1", "<h1>my blog</h1>", absl::Seconds(20)));
+  // Ingest applied the node's own MirrorAdd for it (the example site's is the other).
+  const std::string ingest_log = ReadText(data_ + "/logs/ingest.log");
+  size_t applied = 0;
+  for (size_t at = 0; (at = ingest_log.find("type=mirror_add outcome=OUTCOME_APPLIED", at)) != std::string::npos; ++at) ++applied;
+  EXPECT_EQ(applied, 2u) << ingest_log;
+  Interrupt();
+}
+
 TEST_F(CliUpTest, ASecondStartKeepsTheSameSiteAndAppendsNothingNew) {
   const std::string first = StartUp();
   ASSERT_FALSE(first.empty());
