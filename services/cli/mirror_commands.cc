@@ -14,7 +14,11 @@ namespace v1 = ingest::v1;
 
 constexpr absl::Duration kPollSlice = absl::Seconds(20);  // one long poll; the box answers sooner
 
-bool Complete(const cmd::SiteProgress& p) { return p.blocks_total() > 0 && p.blocks_downloaded() >= p.blocks_total(); }
+// The box keeps blocks_total above blocks_downloaded until the content its latest version
+// needs is known and stored (ingest::ProgressComplete), so the counts alone tell.
+bool Complete(const cmd::SiteProgress& p) {
+  return !p.removed() && p.blocks_total() > 0 && p.blocks_downloaded() >= p.blocks_total();
+}
 
 std::string Percent(const cmd::SiteProgress& p) {
   if (p.blocks_total() == 0) return "0";
@@ -132,6 +136,10 @@ class MirrorCli {
           applied = true;
           if (site.empty() || sparse) return absl::OkStatus();
         } else if (applied && receipt.has_progress() && receipt.progress().site_key() == site) {
+          if (receipt.progress().removed()) {
+            EndBar();
+            return absl::FailedPreconditionError("the site was removed from the box while waiting");
+          }
           if (Progress(receipt.progress())) return absl::OkStatus();
         }
       }

@@ -128,6 +128,13 @@ TEST_F(MirrorCommandsTest, AddWaitFollowsReceiptsUntilTheSiteIsComplete) {
   EXPECT_EQ(fake_.visible, fake_.script.size());
 }
 
+TEST_F(MirrorCommandsTest, AddWaitStopsWhenTheSiteIsRemovedMeanwhile) {
+  fake_.script = {CommandReceipt(1, cmd::OUTCOME_APPLIED), Progress(kSite, 1, 5), Progress(kSite, 5, 5, true)};
+  EXPECT_EQ(Run({"add", kSite, "--to", kBox, "--wait", "--timeout", "5s"}), 1);
+  EXPECT_FALSE(absl::StrContains(out_, "mirrored")) << out_;
+  EXPECT_TRUE(absl::StrContains(err_, "removed from the box while waiting")) << err_;
+}
+
 TEST_F(MirrorCommandsTest, ARejectionPrintsTheReasonAndExits1) {
   fake_.script = {CommandReceipt(1, cmd::OUTCOME_REJECTED, "the command log's key is not trusted")};
   EXPECT_EQ(Run({"add", kSite, "--to", kBox, "--sparse", "--wait"}), 1);

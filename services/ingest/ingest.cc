@@ -41,7 +41,8 @@ Ingest::Ingest(IngestOptions options, IngestPorts ports, env::FileSystem* fs, en
     absl::StatusOr<std::string> key = NormalizeKey(owner, "owner");
     if (key.ok()) configured_owners_.insert(*key);
   }
-  ProgressDeps progress{ports.watcher, scheduler_.get(), clock, &receipts_, ports.routes, &effects_, &metrics_};
+  ProgressDeps progress{ports.watcher, scheduler_.get(), clock, &receipts_,
+                        ports.routes, &effects_, &metrics_, ports.logs};
   progress_ = std::make_unique<ProgressReporter>(options_.progress, progress);
   ApplierDeps deps{ports.logs, &state_, &receipts_, &effects_, &metrics_, clock, configured_owners_,
                    [this] { AfterStateChange(); }};

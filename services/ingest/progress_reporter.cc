@@ -1,12 +1,55 @@
 #include "services/ingest/progress_reporter.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "shared/base/logging.h"
+#include "shared/base/status_macros.h"
 #include "shared/crypto/key_text.h"
+#include "shared/drive/records.h"
 
 namespace evermirror::ingest {
 namespace {
+
+using ContentEnd = std::pair<uint64_t, uint64_t>;  // content blocks, content bytes
+
+// Metadata blocks [start, end) of `key`, each stored. Unavailable if one is not.
+absl::StatusOr<std::vector<std::string>> ReadStored(LogStore& feeds, const std::string& key, uint64_t start,
+                                                    uint64_t end) {
+  std::vector<std::string> out;
+  while (start + out.size() < end) {  // the replicator may answer with fewer blocks than asked
+    EM_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> part,
+                        feeds.Read(key, start + out.size(), end - start - out.size()));
+    if (part.empty()) return absl::UnavailableError("metadata shorter than its length");
+    for (std::optional<std::string>& block : part) {
+      if (!block.has_value()) return absl::UnavailableError("metadata block not stored yet");
+      out.push_back(std::move(*block));
+    }
+  }
+  return out;
+}
+
+// Where the newest file among hyperdrive metadata entries [from, to) ends in the content feed;
+// nullopt if none is a file (deletions and directories need no content). Content is
+// append-only, so the newest file's end covers every older one (the gateway's rule too).
+absl::StatusOr<std::optional<ContentEnd>> NewestFileEnd(LogStore& feeds, const std::string& key, uint64_t from,
+                                                        uint64_t to) {
+  constexpr uint64_t kBatch = 16;
+  from = std::max<uint64_t>(from, 1);  // block 0 is the index
+  for (uint64_t end = to; end > from;) {
+    const uint64_t start = end - std::min(end - from, kBatch);
+    EM_ASSIGN_OR_RETURN(std::vector<std::string> blocks, ReadStored(feeds, key, start, end));
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
+      EM_ASSIGN_OR_RETURN(drive::NodeRecord node, drive::DecodeNode(*it));
+      if (!node.value.has_value()) continue;
+      EM_ASSIGN_OR_RETURN(drive::Stat stat, drive::DecodeStat(*node.value));
+      if (stat.IsDirectory() && !stat.IsFile()) continue;
+      return ContentEnd{stat.offset + stat.blocks, stat.byte_offset + stat.size};
+    }
+    end = start;
+  }
+  return std::nullopt;
+}
 
 // Bytes stored, exact when every block is; otherwise estimated from the block share (the
 // replicator reports stored blocks, not stored bytes).
@@ -106,7 +149,28 @@ void ProgressReporter::OnView(const std::string& key, uint64_t generation, bool 
   if (!content && !view.content_key.empty() && site.content_watch == 0) {
     site.content_watch = WatchFeed(key, generation, view.content_key, true);
   }
+  UpdateContentNeeded(key, site);
   Report(key);
+}
+
+void ProgressReporter::UpdateContentNeeded(const std::string& key, Site& site) {
+  if (!site.metadata.has_value() || deps_.feeds == nullptr) return;
+  const FeedView& metadata = *site.metadata;
+  if (site.content_needed.has_value() && site.needed_at == metadata.length) return;
+  // Read once every metadata block is stored: until then the site is not complete anyway.
+  if (metadata.length == 0 || metadata.downloaded < metadata.length) return;
+  // Entries before needed_at are counted already: only newer ones can need more content.
+  const bool grown = site.content_needed.has_value() && site.needed_at <= metadata.length;
+  absl::StatusOr<std::optional<ContentEnd>> newest =
+      NewestFileEnd(*deps_.feeds, key, grown ? site.needed_at : 0, metadata.length);
+  if (!newest.ok()) {
+    log::Debug("content_needed_unknown").Kv("site", crypto::LogId(key)).Kv("status", newest.status());
+    return;  // the next update tries again
+  }
+  ContentEnd needed = grown ? *site.content_needed : ContentEnd{0, 0};
+  if (newest->has_value()) needed = std::max(needed, **newest);
+  site.content_needed = needed;
+  site.needed_at = metadata.length;
 }
 
 void ProgressReporter::Report(const std::string& key) {
@@ -138,14 +202,22 @@ commands::v1::SiteProgress ProgressReporter::Compute(const std::string& key, Sit
   const FeedView content = site.content.value_or(FeedView());
   commands::v1::SiteProgress p;
   p.set_site_key(key);
+  // The content feed's signed length lags the metadata's until its own signature arrives (0
+  // at first): what the latest version needs of it comes from the metadata.
+  const bool needed_known = site.content_needed.has_value() && site.needed_at == metadata.length;
+  const auto [needed_blocks, needed_bytes] = site.content_needed.value_or(ContentEnd{0, 0});
+  const uint64_t content_blocks = std::max(content.length, needed_blocks);
   p.set_latest_version(metadata.length > 0 ? metadata.length - 1 : 0);
-  p.set_blocks_total(metadata.length + content.length);
-  p.set_blocks_downloaded(std::min(metadata.downloaded, metadata.length) + std::min(content.downloaded, content.length));
-  p.set_bytes_total(metadata.byte_length + content.byte_length);
+  p.set_blocks_total(metadata.length + content_blocks);
+  p.set_blocks_downloaded(std::min(metadata.downloaded, metadata.length) + std::min(content.downloaded, content_blocks));
+  p.set_bytes_total(metadata.byte_length + std::max(content.byte_length, needed_bytes));
   p.set_bytes_downloaded(BytesDownloaded(metadata) + BytesDownloaded(content));
-  // Without the content feed's status the content's size is unknown: not complete yet.
-  if (!site.content.has_value() && p.blocks_total() > 0) p.set_blocks_total(p.blocks_total() + 1);
-  if (ProgressComplete(p)) site.complete_version = p.latest_version();
+  // Without the content feed's status, or what the latest version needs of it, the content's
+  // size is unknown: not complete yet.
+  if ((!site.content.has_value() || !needed_known) && p.blocks_total() > 0) p.set_blocks_total(p.blocks_total() + 1);
+  // Sparse: content is fetched on demand, so stored metadata is enough to serve the version.
+  const bool metadata_complete = metadata.length > 0 && metadata.downloaded >= metadata.length;
+  if (site.sparse ? metadata_complete : ProgressComplete(p)) site.complete_version = p.latest_version();
   p.set_serving_version(site.complete_version);
   if (deps_.routes != nullptr && !deps_.effects->stale(Service::kGateway)) {
     absl::StatusOr<uint64_t> serving = deps_.routes->ServingVersion(key);

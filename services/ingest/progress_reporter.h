@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -32,6 +33,7 @@ struct ProgressDeps {
   RouteSink* routes = nullptr;           // may be null: no gateway
   const EffectPusher* effects = nullptr; // whether the gateway is reachable
   IngestMetrics* metrics = nullptr;
+  LogStore* feeds = nullptr;             // reads a site's newest metadata entries
 };
 
 // Thread-safe. Everything in `deps` must outlive the reporter.
@@ -58,6 +60,10 @@ class ProgressReporter {
     FeedWatcher::WatchId content_watch = 0;
     std::optional<FeedView> metadata;
     std::optional<FeedView> content;
+    // What the latest version needs of the content feed (blocks, bytes), from its newest
+    // file entry; nullopt until the metadata is stored up to `needed_at` (its length then).
+    std::optional<std::pair<uint64_t, uint64_t>> content_needed;
+    uint64_t needed_at = 0;
     std::optional<commands::v1::SiteProgress> computed;
     std::optional<commands::v1::SiteProgress> sent;
     absl::Time sent_at;
@@ -69,6 +75,7 @@ class ProgressReporter {
   void Remove(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   FeedWatcher::WatchId WatchFeed(const std::string& site, uint64_t generation, const std::string& feed, bool content);
   void OnView(const std::string& site, uint64_t generation, bool content, const FeedView& view);
+  void UpdateContentNeeded(const std::string& key, Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Report(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   commands::v1::SiteProgress Compute(const std::string& key, Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Send(const std::string& key, Site& site, const commands::v1::SiteProgress& progress)
@@ -83,7 +90,8 @@ class ProgressReporter {
   std::map<std::string, Site> sites_ ABSL_GUARDED_BY(mu_);
 };
 
-// Whether `p` shows every block of the latest version downloaded.
+// Whether `p` shows every block of the latest version downloaded. The reporter keeps
+// blocks_total above blocks_downloaded while the content the latest version needs is unknown.
 bool ProgressComplete(const commands::v1::SiteProgress& p);
 
 }  // namespace evermirror::ingest
