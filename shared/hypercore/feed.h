@@ -36,7 +36,8 @@ struct FeedOptions {
   bool auto_flush = true;
   // Largest block accepted by Append and Put (the v6 wire carries at most 8 MiB a message).
   uint64_t max_block_size = 8u << 20;
-  // Tree nodes kept in memory.
+  // Tree nodes kept in memory (48 bytes each), at most. A feed's cache starts small and grows
+  // with the highest node index it has seen, so a small feed costs kilobytes, not this times 48.
   size_t node_cache_entries = 1u << 16;
   // Write the secret key of a created feed to `secret_key`. hyperdrive's content feed does
   // not: its key is derived from the metadata key and passed in (OpenWritable) every time.
@@ -171,6 +172,7 @@ class Feed {
   absl::StatusOr<std::optional<Node>> GetNode(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<Node> RequireNode(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CacheNode(const Node& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void GrowNodeCache(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ClearNodeCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<Node>> RootsLocked(uint64_t length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Byte offset of block `index`, using `hint` nodes before storage.
@@ -218,7 +220,8 @@ class Feed {
   uint64_t byte_length_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Node> roots_ ABSL_GUARDED_BY(mu_);  // writable feeds: roots of length_
   bool live_ ABSL_GUARDED_BY(mu_) = true;         // signed (not a legacy static feed)
-  // Direct-mapped by node index: O(1), no allocation, bounded by node_cache_entries.
+  // Direct-mapped by node index: O(1), bounded by node_cache_entries. Grown in powers of two
+  // (GrowNodeCache) while every index seen fits, so until it is full no two nodes share a slot.
   std::vector<Node> node_cache_ ABSL_GUARDED_BY(mu_);
   std::vector<bool> node_cached_ ABSL_GUARDED_BY(mu_);
   // Sequential reads and writes walk the data file in order: remember where the block after

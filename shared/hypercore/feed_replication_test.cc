@@ -90,6 +90,25 @@ TEST_F(ReplicationTest, SparseRandomOrderStoresOnlyWhatWasFetched) {
   EXPECT_EQ(third->Get(99).value(), writer_->Get(99).value());
 }
 
+// The node cache grows with the tree up to node_cache_entries and then wraps (slots shared):
+// a cap far below the tree's size, not a power of two, still verifies and serves everything.
+TEST_F(ReplicationTest, ANodeCacheSmallerThanTheTreeWrapsAndStaysCorrect) {
+  FeedOptions tiny;
+  tiny.node_cache_entries = 37;
+  writer_ = Feed::Create(&fs_, "w2", key_pair_, tiny).value();
+  reader_ = Feed::OpenOrCreateReplica(&fs_, "r2", key_pair_.public_key, tiny).value();
+  AppendBlocks(400);
+  std::vector<uint64_t> order(400);
+  for (uint64_t i = 0; i < 400; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(11));
+  for (uint64_t i : order) ASSERT_TRUE(Fetch(i).ok()) << i;
+  EXPECT_EQ(reader_->downloaded(), 400u);
+  for (uint64_t i = 0; i < 400; i += 13) EXPECT_EQ(reader_->Get(i).value(), writer_->Get(i).value());
+  uint64_t corrupt = 99;
+  ASSERT_TRUE(reader_->Audit(&corrupt).ok());
+  EXPECT_EQ(corrupt, 0u);
+}
+
 TEST_F(ReplicationTest, LiveAppendsExtendTheVerifiedLength) {
   AppendBlocks(10);
   for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(Fetch(i).ok());
