@@ -13,6 +13,7 @@
 #include "services/gateway/request_handler.h"
 #include "services/replicator/client/replicator_client.h"
 #include "shared/base/logging.h"
+#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/scheduler.h"
 #include "shared/metrics/metrics.h"
@@ -36,6 +37,9 @@ void RaiseFileLimit(const GatewayOptions& http) {
 
 int Run(int argc, char** argv) {
   rpc::BlockShutdownSignals();  // before any thread starts
+  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
+  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
+  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
   // Debian's Abseil checks every Mutex for deadlock cycles by default: far too slow here.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 

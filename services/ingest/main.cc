@@ -10,6 +10,7 @@
 #include "services/ingest/ingest_options.h"
 #include "services/ingest/ingest_service.h"
 #include "shared/base/logging.h"
+#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/posix_file_system.h"
 #include "shared/metrics/metrics.h"
@@ -32,6 +33,9 @@ std::shared_ptr<grpc::Channel> ChannelOrExit(const std::string& address, const c
 
 int Run(int argc, char** argv) {
   rpc::BlockShutdownSignals();  // before any thread starts
+  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
+  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
+  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
 
   ServiceOptions options;
   config::ServiceConfig config("ingest", "Follows trusted command logs, applies commands, writes receipts.");

@@ -11,6 +11,7 @@
 #include "services/swarm/swarm_daemon.h"
 #include "services/swarm/swarm_service.h"
 #include "shared/base/logging.h"
+#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/posix_file_system.h"
 #include "shared/env/random.h"
@@ -25,6 +26,9 @@ namespace {
 
 int Run(int argc, char** argv) {
   rpc::BlockShutdownSignals();  // before any thread starts
+  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
+  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
+  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
 
   ServiceOptions options;
   config::ServiceConfig config("swarm", "Peer discovery: mainline DHT, LAN multicast DNS, static peers.");
