@@ -40,7 +40,9 @@ void DeclareOptions(config::Section& section, GatewayServiceOptions* o) {
       .Duration("header_timeout", &h.header_timeout, "A request head must arrive within this (slowloris defence).")
       .Int("max_url_bytes", &h.max_url_bytes, 256, 1 << 20, "Longest request target accepted (414 beyond).")
       .Int("max_header_bytes", &h.max_header_bytes, 1024, 1 << 20, "Largest request head accepted (431 beyond).")
-      .Size("cache_size", &h.cache_bytes, "Memory for cached file contents.")
+      .Size("cache_size", &h.cache_bytes,
+            "Memory for cached file contents (resident: the default fits a 2 GB Raspberry Pi box; raise it on "
+            "bigger hosts).")
       .Size("cache_max_file_size", &h.cache_max_file_bytes, "Largest file kept in the cache.")
       .Duration("latest_max_age", &h.latest_max_age, "Cache-Control max-age of unversioned URLs.")
       .Bool("metrics_site_label", &h.metrics_site_label, "Label request metrics with the site's alias.")

@@ -51,8 +51,10 @@ struct GatewayOptions {
   // Client addresses tracked by the rate limiter; beyond it, idle entries are dropped.
   size_t rate_limit_max_clients = 65536;
 
-  // Memory for cached file contents, and the largest file kept in it.
-  size_t cache_bytes = 128 * 1024 * 1024;
+  // Memory for cached file contents, and the largest file kept in it. Sized for the box's
+  // budget (a Raspberry Pi 4 with 2 GB, all four services under 100 MB): the cache is resident
+  // (heap or memfd pages), so the gateway grows by up to this much; raise it on bigger hosts.
+  size_t cache_bytes = 32 * 1024 * 1024;
   size_t cache_max_file_bytes = 16 * 1024 * 1024;
   // Cached files at least this large are kept in a memfd and sent with sendfile(2), which
   // saves copying them into the socket (smaller ones go out in one write with the headers).

@@ -22,7 +22,7 @@ TEST(GatewayOptionsTest, RejectsBadFieldsNamingThem) {
   o.cache_max_file_bytes = o.cache_bytes + 1;
   EXPECT_FALSE(o.Validate().ok());
   o = GatewayOptions();
-  o.cache_sendfile_min_bytes = 4096;  // 128 MiB of 4 KiB memfds: too many descriptors
+  o.cache_sendfile_min_bytes = 4096;  // 32 MiB of 4 KiB memfds: too many descriptors
   EXPECT_NE(o.Validate().message().find("cache_sendfile_min_bytes"), std::string::npos);
   o = GatewayOptions();
   o.rate_limit_per_second = 10;
