@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "grpcpp/grpcpp.h"
 #include "shared/base/status_macros.h"
 #include "shared/crypto/key_text.h"
@@ -182,16 +183,18 @@ namespace {
 // stream ends. gRPC reads block, so a small thread cancels the call when asked to.
 absl::Status DriveStream(grpc::ClientContext& context, grpc::ClientReaderInterface<v1::FeedStatus>& reader,
                          const std::function<bool(const v1::FeedStatus&)>& on_status, std::atomic<bool>* cancel) {
-  std::atomic<bool> done{false};
-  std::thread canceller([&] {
-    while (!done.load()) {
-      if (cancel != nullptr && cancel->load()) {
+  // `cancel` can only be polled; the end of the stream is signalled, so the join below does
+  // not wait out a poll interval (a fixed delay on every watch its caller stops).
+  absl::Notification done;
+  auto poll_cancel = [&] {
+    do {
+      if (cancel->load()) {
         context.TryCancel();
         return;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
+    } while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
+  };
+  std::thread canceller = cancel != nullptr ? std::thread(poll_cancel) : std::thread();
   v1::FeedStatus status;
   bool stopped = false;
   while (reader.Read(&status)) {
@@ -201,8 +204,8 @@ absl::Status DriveStream(grpc::ClientContext& context, grpc::ClientReaderInterfa
       break;
     }
   }
-  done = true;
-  canceller.join();
+  done.Notify();
+  if (canceller.joinable()) canceller.join();
   grpc::Status finish = reader.Finish();
   if (stopped || (cancel != nullptr && cancel->load())) return absl::OkStatus();
   return rpc::FromGrpcStatus(finish);
