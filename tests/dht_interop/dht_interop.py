@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """DHT interop: evermirror's DhtNode against a reference mainline DHT node.
 
-Topology (all on 127.0.0.1 inside the network namespace netns_run.sh made):
+Topology (all on 127.0.0.1 inside the network namespace tests/tools/netns_run.sh made):
   E1 (em_dht_cli) <-> REF (bittorrent-dht@11 or libtorrent 2.0.8) <- E2 (em_dht_cli)
 REF bootstraps off E1 and E1 off REF; E2 knows only REF. E1 announces IH_E; REF announces
 IH_R. Passes when REF finds E1's announce with get_peers, E1 and E2 find REF's announce,
