@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tests/ingest/service_process.h"
+#include "tests/tools/service_process.h"
 #include "tests/tools/child_process.h"
 
 namespace evermirror::testing {

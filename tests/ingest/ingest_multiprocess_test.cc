@@ -25,7 +25,7 @@
 #include "shared/env/posix_file_system.h"
 #include "shared/rpc/client.h"
 #include "shared/rpc/status.h"
-#include "tests/ingest/service_process.h"
+#include "tests/tools/service_process.h"
 
 namespace evermirror::testing {
 namespace {

@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tests/replicator/replicator_client.h"
-#include "tests/tools/child_process.h"
+#include "tests/tools/service_process.h"
 
 namespace evermirror::testing {
 
@@ -36,7 +36,7 @@ class ReplicatorProcess {
   ~ReplicatorProcess();  // SIGKILLs the process if it still runs
 
   ReplicatorClient& client() { return *client_; }
-  pid_t pid() const { return child_.pid(); }
+  pid_t pid() const { return service_.pid(); }
   uint16_t peer_port() const { return peer_port_; }
   int metrics_port() const { return metrics_port_; }
   const std::string& grpc_address() const { return grpc_address_; }
@@ -54,14 +54,12 @@ class ReplicatorProcess {
   std::string Log() const;            // what this run logged so far
 
  private:
-  ReplicatorProcess(ReplicatorProcessOptions options, ChildProcess child, ReplicatorClient client)
-      : options_(std::move(options)), child_(std::move(child)), client_(std::move(client)) {}
+  ReplicatorProcess(ReplicatorProcessOptions options, ServiceProcess service, ReplicatorClient client)
+      : options_(std::move(options)), service_(std::move(service)), client_(std::move(client)) {}
 
   ReplicatorProcessOptions options_;
-  ChildProcess child_;
+  ServiceProcess service_;
   std::optional<ReplicatorClient> client_;  // reset before SIGTERM: an idle channel delays shutdown
-  std::string log_path_;
-  size_t log_offset_ = 0;  // where this run's lines begin in the (appended) log
   std::string grpc_address_;
   uint16_t peer_port_ = 0;
   int metrics_port_ = 0;

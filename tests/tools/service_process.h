@@ -1,5 +1,5 @@
-// Test support for tests/ingest: one real evermirror service process (replicator or ingest)
-// with its stderr log in a file, ready once it logs its `ready` line, whose key=value fields
+// Test support for the multi-process tests: one real evermirror service process (any of the
+// four) with its stderr log in a file, ready once it logs its `ready` line, whose key=value fields
 // (grpc=..., peer_port=..., metrics=...) say where it listens. Run inside netns_run.sh.
 #pragma once
 
@@ -39,6 +39,7 @@ class ServiceProcess {
   std::string Log() const;
   void Kill();                     // SIGKILL, then reap
   absl::Status Stop();             // SIGTERM; Internal unless it exits 0 within 30 s
+  void Signal(int signal);         // e.g. SIGSTOP / SIGCONT; nothing once stopped
 
  private:
   ServiceProcess(ChildProcess child, std::string log_path, size_t log_offset,

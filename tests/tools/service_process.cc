@@ -1,4 +1,4 @@
-#include "tests/ingest/service_process.h"
+#include "tests/tools/service_process.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -73,6 +73,10 @@ void ServiceProcess::Kill() {
   child_->Kill(SIGKILL);
   child_->Wait(absl::Seconds(10));
   child_.reset();
+}
+
+void ServiceProcess::Signal(int signal) {
+  if (child_.has_value()) child_->Kill(signal);
 }
 
 absl::Status ServiceProcess::Stop() {
