@@ -6,6 +6,14 @@
 
 namespace evermirror::env {
 
+absl::Status File::WriteAtV(uint64_t offset, const std::vector<std::string_view>& parts) {
+  for (std::string_view part : parts) {
+    EM_RETURN_IF_ERROR(WriteAt(offset, part));
+    offset += part.size();
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ReadFile(FileSystem& fs, const std::string& path, uint64_t max_bytes) {
   EM_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs.Open(path, OpenMode::kReadOnly));
   EM_ASSIGN_OR_RETURN(uint64_t size, file->Size());

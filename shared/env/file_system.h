@@ -27,10 +27,17 @@ class File {
   // Writes all of `data` at `offset`, extending the file (with zeros) as needed.
   // ResourceExhausted when the disk is full, Unavailable/Internal on other I/O errors.
   virtual absl::Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  // Writes the parts back to back from `offset`, as WriteAt would their concatenation, without
+  // copying them into one buffer first. The default writes them one by one.
+  virtual absl::Status WriteAtV(uint64_t offset, const std::vector<std::string_view>& parts);
   virtual absl::StatusOr<uint64_t> Size() = 0;
   virtual absl::Status Truncate(uint64_t size) = 0;
   // Makes every completed write durable (fdatasync).
   virtual absl::Status Sync() = 0;
+  // Asks the OS to start writing this file's dirty pages to disk now, without waiting for it
+  // (Linux sync_file_range WRITE). A hint that spreads the disk work of a later Sync over the
+  // writes before it; it makes nothing durable. The default does nothing.
+  virtual absl::Status StartWriteback() { return absl::OkStatus(); }
 };
 
 enum class OpenMode {

@@ -56,6 +56,30 @@ TEST_P(FileSystemContractTest, PositionalWritesExtendWithZerosAndShortReadAtEnd)
   ASSERT_TRUE((*file)->Sync().ok());
 }
 
+// Gathered writes equal one write of the concatenation, whatever the part sizes: empty parts,
+// parts split across the POSIX implementation's 256 KiB chunks, and more parts than IOV_MAX.
+TEST_P(FileSystemContractTest, GatheredWriteEqualsWriteOfConcatenation) {
+  std::vector<std::string> owned = {"", "head", std::string(300 * 1024, 'a'), "", std::string(200 * 1024, 'b')};
+  for (int i = 0; i < 1500; ++i) owned.push_back(std::string(i % 7, static_cast<char>('c' + i % 20)));
+  owned.push_back("");
+  std::vector<std::string_view> parts(owned.begin(), owned.end());
+  std::string expected;
+  for (const std::string& part : owned) expected += part;
+
+  auto file = fs_->Open(P("v"), OpenMode::kReadWrite);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->WriteAt(0, "0123456789").ok());
+  ASSERT_TRUE((*file)->WriteAtV(3, parts).ok());
+  ASSERT_TRUE((*file)->StartWriteback().ok());
+  std::string out;
+  ASSERT_TRUE((*file)->ReadAt(0, expected.size() + 100, &out).ok());
+  EXPECT_EQ(out.size(), 3 + expected.size());
+  EXPECT_EQ(out.substr(0, 3), "012");
+  EXPECT_TRUE(out.substr(3) == expected);
+  ASSERT_TRUE((*file)->WriteAtV(0, {}).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
+}
+
 TEST_P(FileSystemContractTest, OpenModesReportMissingAndExisting) {
   EXPECT_EQ(fs_->Open(P("missing"), OpenMode::kReadOnly).status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(fs_->Open(P("new"), OpenMode::kReadWriteNew).ok());

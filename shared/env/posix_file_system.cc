@@ -3,10 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +54,48 @@ class PosixFile final : public File {
       }
       done += static_cast<size_t>(r);
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteAtV(uint64_t offset, const std::vector<std::string_view>& parts) override {
+    std::vector<struct iovec> iov;
+    size_t part = 0;  // first part not yet fully written
+    size_t skip = 0;  // bytes of parts[part] already written
+    while (part < parts.size()) {
+      // Gather at most kMaxWriteChunk bytes (see WriteAt) and IOV_MAX parts per call.
+      iov.clear();
+      size_t bytes = 0;
+      for (size_t i = part; i < parts.size() && bytes < kMaxWriteChunk && iov.size() < IOV_MAX; ++i) {
+        const size_t from = i == part ? skip : 0;
+        const size_t n = std::min(parts[i].size() - from, kMaxWriteChunk - bytes);
+        if (n > 0) iov.push_back({const_cast<char*>(parts[i].data() + from), n});
+        bytes += n;
+      }
+      ssize_t r = 0;
+      if (!iov.empty()) {
+        r = ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          return ErrnoToStatus(errno, path_);
+        }
+        if (r == 0) return absl::InternalError(absl::StrCat(path_, ": pwritev wrote nothing"));
+      }
+      offset += static_cast<uint64_t>(r);
+      // Advance past what was written, including any empty parts.
+      size_t left = static_cast<size_t>(r);
+      while (part < parts.size() && left >= parts[part].size() - skip) {
+        left -= parts[part].size() - skip;
+        ++part;
+        skip = 0;
+      }
+      skip += left;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status StartWriteback() override {
+    // Offset 0 and length 0 cover the whole file; pages already under writeback are skipped.
+    if (::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE) != 0) return ErrnoToStatus(errno, path_);
     return absl::OkStatus();
   }
 

@@ -6,6 +6,7 @@
 #include "shared/base/logging.h"
 #include "shared/base/status_macros.h"
 #include "shared/base/strings.h"
+#include "shared/env/io_thread.h"
 #include "shared/hypercore/flat_tree.h"
 #include "shared/hypercore/merkle.h"
 
@@ -15,10 +16,17 @@ namespace {
 constexpr char kErrorKindUrl[] = "type.evermirror/hypercore.error";
 constexpr char kMissingBlock[] = "missing_block";
 constexpr char kFork[] = "fork";
+// Appends of fewer bytes write inline: handing the write to the I/O thread costs a wake-up,
+// more than writing a few kilobytes to the page cache.
+constexpr uint64_t kOverlapMinBytes = 64 * 1024;
 
 bool HasKind(const absl::Status& status, std::string_view kind) {
   auto payload = status.GetPayload(kErrorKindUrl);
   return payload.has_value() && *payload == absl::string_view(kind.data(), kind.size());
+}
+
+env::IoThread* IoThreadFor(const FeedOptions& options) {
+  return options.background_io ? env::IoThread::Shared() : nullptr;
 }
 
 }  // namespace
@@ -63,7 +71,7 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::Create(env::FileSystem* fs, const st
                                                    const crypto::KeyPair& key_pair, const FeedOptions& options) {
   EM_RETURN_IF_ERROR(options.Validate());
   if (FeedStorage::Exists(fs, dir)) return absl::AlreadyExistsError(absl::StrCat(dir, ": a feed is already stored here"));
-  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true, IoThreadFor(options)));
   // The secret key goes first: a crash between the two writes leaves no `key`, so the
   // directory still reads as empty and Create can simply run again.
   if (options.store_secret_key) EM_RETURN_IF_ERROR(storage->WriteSecretKey(key_pair.secret_key));
@@ -77,7 +85,7 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::Create(env::FileSystem* fs, const st
 absl::StatusOr<std::unique_ptr<Feed>> Feed::Open(env::FileSystem* fs, const std::string& dir,
                                                  const FeedOptions& options) {
   EM_RETURN_IF_ERROR(options.Validate());
-  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false, IoThreadFor(options)));
   EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> key, storage->ReadKey());
   if (!key.has_value()) return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
   std::unique_ptr<Feed> feed(new Feed(fs, dir, options));
@@ -89,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::Open(env::FileSystem* fs, const std:
 absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenWritable(env::FileSystem* fs, const std::string& dir,
                                                          const crypto::KeyPair& key_pair, const FeedOptions& options) {
   EM_RETURN_IF_ERROR(options.Validate());
-  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/false, IoThreadFor(options)));
   EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> key, storage->ReadKey());
   if (!key.has_value()) return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
   if (*key != key_pair.public_key) return absl::FailedPreconditionError(absl::StrCat(dir, ": stored feed has another key"));
@@ -103,7 +111,7 @@ absl::StatusOr<std::unique_ptr<Feed>> Feed::OpenOrCreateReplica(env::FileSystem*
                                                                 const crypto::PublicKey& key,
                                                                 const FeedOptions& options) {
   EM_RETURN_IF_ERROR(options.Validate());
-  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true));
+  EM_ASSIGN_OR_RETURN(std::unique_ptr<FeedStorage> storage, FeedStorage::Open(fs, dir, /*create=*/true, IoThreadFor(options)));
   EM_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> stored, storage->ReadKey());
   if (stored.has_value() && *stored != key) {
     return absl::FailedPreconditionError(absl::StrCat(dir, ": another feed is stored here"));
@@ -175,20 +183,22 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
   MerkleBuilder builder(roots_);
   std::vector<Node> nodes;
   nodes.reserve(blocks.size() * 2);
-  for (std::string_view block : blocks) builder.Add(block, &nodes);
-  const crypto::Signature signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_);
-
   // Data, nodes and signature land first; only the bitfield (below, or at the next Flush)
-  // commits them, so a failure here leaves the committed feed untouched.
-  if (blocks.size() == 1) {
-    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, blocks[0]));
+  // commits them, so a failure here leaves the committed feed untouched. Hashing the blocks
+  // and writing them are independent: a large append does both at once.
+  FeedStorage* const storage = storage_.get();
+  const uint64_t offset = byte_length_;
+  auto write = [storage, offset, &blocks] { return storage->WriteData(offset, blocks); };
+  auto hash = [&builder, &nodes, &blocks] {
+    for (std::string_view block : blocks) builder.Add(block, &nodes);
+  };
+  if (env::IoThread* io = IoThreadFor(options_); io != nullptr && total >= kOverlapMinBytes) {
+    EM_RETURN_IF_ERROR(io->RunOverlapped(write, hash));
   } else {
-    append_scratch_.clear();
-    append_scratch_.reserve(total);
-    for (std::string_view block : blocks) append_scratch_.append(block);
-    EM_RETURN_IF_ERROR(storage_->WriteData(byte_length_, append_scratch_));
-    if (append_scratch_.capacity() > (8u << 20)) std::string().swap(append_scratch_);  // don't pin huge batches
+    hash();
+    EM_RETURN_IF_ERROR(write());
   }
+  const crypto::Signature signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_);
   EM_RETURN_IF_ERROR(storage_->WriteNodes(nodes));
   EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
 

@@ -42,6 +42,10 @@ struct FeedOptions {
   // Write the secret key of a created feed to `secret_key`. hyperdrive's content feed does
   // not: its key is derived from the metadata key and passed in (OpenWritable) every time.
   bool store_secret_key = true;
+  // Use the process's I/O thread (env::IoThread): a large append's blocks are written there
+  // while they are hashed, and writeback of the content files starts there, so appending
+  // costs its hashing rather than hashing plus I/O. When false, all I/O runs on the caller.
+  bool background_io = true;
 
   absl::Status Validate() const;
 };
@@ -229,7 +233,6 @@ class Feed {
   uint64_t offset_hint_index_ ABSL_GUARDED_BY(mu_) = ~uint64_t{0};
   uint64_t offset_hint_ ABSL_GUARDED_BY(mu_) = 0;
   FeedStats stats_ ABSL_GUARDED_BY(mu_);
-  std::string append_scratch_ ABSL_GUARDED_BY(mu_);  // reused so batches do not fault in fresh pages
 };
 
 }  // namespace evermirror::hypercore

@@ -14,16 +14,20 @@
 namespace evermirror::hypercore {
 namespace {
 
-// A fixed workload: batches of varying size, including empty and multi-KiB blocks.
+// A fixed workload: batches of varying size, including empty and multi-KiB blocks, and two
+// appends large enough to be written on the I/O thread while they are hashed.
 std::vector<std::vector<std::string>> Workload() {
   env::SeededRandom rng(99);
   std::vector<std::vector<std::string>> batches;
   for (int b = 0; b < 10; ++b) {
     std::vector<std::string> batch;
     const int n = 1 + static_cast<int>(rng.Uniform(3));
-    for (int i = 0; i < n; ++i) batch.push_back(std::string(rng.Uniform(3000), static_cast<char>('a' + b)));
+    const uint64_t max_size = b == 4 || b == 7 ? 40000 : 3000;
+    for (int i = 0; i < n; ++i) batch.push_back(std::string(rng.Uniform(max_size), static_cast<char>('a' + b)));
     batches.push_back(batch);
   }
+  batches[4].push_back(std::string(40000, 'L'));
+  batches[7] = {std::string(70000, 'M')};
   return batches;
 }
 

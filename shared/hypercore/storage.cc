@@ -42,31 +42,35 @@ bool FeedStorage::Exists(env::FileSystem* fs, const std::string& dir) {
 }
 
 absl::StatusOr<std::unique_ptr<FeedStorage>> FeedStorage::Open(env::FileSystem* fs, const std::string& dir,
-                                                               bool create) {
+                                                               bool create, env::IoThread* io) {
   if (create) {
     EM_RETURN_IF_ERROR(fs->CreateDirs(dir));
   } else if (!Exists(fs, dir)) {
     return absl::NotFoundError(absl::StrCat(dir, ": no feed stored here"));
   }
-  std::unique_ptr<FeedStorage> storage(new FeedStorage(fs, dir));
+  std::unique_ptr<FeedStorage> storage(new FeedStorage(fs, dir, io));
   EM_RETURN_IF_ERROR(storage->OpenFiles());
   return storage;
 }
 
+FeedStorage::~FeedStorage() {
+  if (posted_writeback_.load()) io_->Fence();
+}
+
 absl::Status FeedStorage::OpenFiles() {
   const env::OpenMode mode = env::OpenMode::kReadWrite;
-  EM_ASSIGN_OR_RETURN(data_, fs_->Open(env::JoinPath(dir_, "data"), mode));
-  EM_ASSIGN_OR_RETURN(tree_, fs_->Open(env::JoinPath(dir_, "tree"), mode));
-  EM_ASSIGN_OR_RETURN(signatures_, fs_->Open(env::JoinPath(dir_, "signatures"), mode));
+  EM_ASSIGN_OR_RETURN(data_.file, fs_->Open(env::JoinPath(dir_, "data"), mode));
+  EM_ASSIGN_OR_RETURN(tree_.file, fs_->Open(env::JoinPath(dir_, "tree"), mode));
+  EM_ASSIGN_OR_RETURN(signatures_.file, fs_->Open(env::JoinPath(dir_, "signatures"), mode));
   EM_ASSIGN_OR_RETURN(bitfield_, fs_->Open(env::JoinPath(dir_, "bitfield"), mode));
-  EM_RETURN_IF_ERROR(CheckOrWriteHeader(tree_.get(), "tree", StorageHeader(kTreeType, kNodeSize, "BLAKE2b")));
-  EM_RETURN_IF_ERROR(CheckOrWriteHeader(signatures_.get(), "signatures",
+  EM_RETURN_IF_ERROR(CheckOrWriteHeader(tree_.file.get(), "tree", StorageHeader(kTreeType, kNodeSize, "BLAKE2b")));
+  EM_RETURN_IF_ERROR(CheckOrWriteHeader(signatures_.file.get(), "signatures",
                                         StorageHeader(kSignaturesType, kSignatureEntrySize, "Ed25519")));
   EM_RETURN_IF_ERROR(CheckOrWriteBitfieldHeader());
   // Headers must be durable before anything written after them (the key files that make the
   // feed exist, entries past the header) can be; a lost header would make the file unreadable.
-  EM_RETURN_IF_ERROR(tree_->Sync());
-  EM_RETURN_IF_ERROR(signatures_->Sync());
+  EM_RETURN_IF_ERROR(tree_.file->Sync());
+  EM_RETURN_IF_ERROR(signatures_.file->Sync());
   return bitfield_->Sync();
 }
 
@@ -130,7 +134,7 @@ absl::Status FeedStorage::WriteSecretKey(const crypto::SecretKey& secret_key) {
 
 absl::StatusOr<std::optional<Node>> FeedStorage::ReadNode(uint64_t index) {
   std::string buf;
-  EM_RETURN_IF_ERROR(tree_->ReadAt(kHeaderSize + kNodeSize * index, kNodeSize, &buf));
+  EM_RETURN_IF_ERROR(tree_.file->ReadAt(kHeaderSize + kNodeSize * index, kNodeSize, &buf));
   if (buf.size() < kNodeSize || IsBlank(buf)) return std::optional<Node>();
   Node node;
   node.index = index;
@@ -145,30 +149,33 @@ absl::Status FeedStorage::WriteNodes(std::vector<Node> nodes) {
   uint64_t run_start = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (!run.empty() && nodes[i].index != run_start + run.size() / kNodeSize) {
-      EM_RETURN_IF_ERROR(tree_->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+      EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+      EM_RETURN_IF_ERROR(Written(tree_, run.size()));
       run.clear();
     }
     if (run.empty()) run_start = nodes[i].index;
     run.append(crypto::AsView(nodes[i].hash));
     AppendU64BE(&run, nodes[i].size);
   }
-  if (!run.empty()) EM_RETURN_IF_ERROR(tree_->WriteAt(kHeaderSize + kNodeSize * run_start, run));
-  return absl::OkStatus();
+  if (run.empty()) return absl::OkStatus();
+  EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+  return Written(tree_, run.size());
 }
 
 absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint64_t index) {
   std::string buf;
-  EM_RETURN_IF_ERROR(signatures_->ReadAt(kHeaderSize + kSignatureEntrySize * index, kSignatureEntrySize, &buf));
+  EM_RETURN_IF_ERROR(signatures_.file->ReadAt(kHeaderSize + kSignatureEntrySize * index, kSignatureEntrySize, &buf));
   if (buf.size() < kSignatureEntrySize || IsBlank(buf)) return std::optional<crypto::Signature>();
   return std::optional<crypto::Signature>(crypto::ToArray<crypto::kSignatureSize>(buf));
 }
 
 absl::Status FeedStorage::WriteSignature(uint64_t index, const crypto::Signature& signature) {
-  return signatures_->WriteAt(kHeaderSize + kSignatureEntrySize * index, crypto::AsView(signature));
+  EM_RETURN_IF_ERROR(signatures_.file->WriteAt(kHeaderSize + kSignatureEntrySize * index, crypto::AsView(signature)));
+  return Written(signatures_, kSignatureEntrySize);
 }
 
 absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* out) {
-  EM_RETURN_IF_ERROR(data_->ReadAt(offset, size, out));
+  EM_RETURN_IF_ERROR(data_.file->ReadAt(offset, size, out));
   if (out->size() != size) {
     return absl::DataLossError(absl::StrCat(env::JoinPath(dir_, "data"), ": short read at ", offset, " (want ", size,
                                             " bytes, got ", out->size(), ")"));
@@ -178,7 +185,29 @@ absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* 
 
 absl::Status FeedStorage::WriteData(uint64_t offset, std::string_view data) {
   if (data.empty()) return absl::OkStatus();
-  return data_->WriteAt(offset, data);
+  EM_RETURN_IF_ERROR(data_.file->WriteAt(offset, data));
+  return Written(data_, data.size());
+}
+
+absl::Status FeedStorage::WriteData(uint64_t offset, const std::vector<std::string_view>& blocks) {
+  if (blocks.size() == 1) return WriteData(offset, blocks[0]);
+  uint64_t total = 0;
+  for (std::string_view block : blocks) total += block.size();
+  if (total == 0) return absl::OkStatus();
+  EM_RETURN_IF_ERROR(data_.file->WriteAtV(offset, blocks));
+  return Written(data_, total);
+}
+
+absl::Status FeedStorage::Written(ContentFile& content, uint64_t n) {
+  // Racing writers may both start writeback, or neither until the next write: either is fine.
+  if (content.unsubmitted.fetch_add(n, std::memory_order_relaxed) + n < kWritebackBytes) return absl::OkStatus();
+  content.unsubmitted.store(0, std::memory_order_relaxed);
+  if (io_ == nullptr) return content.file->StartWriteback();
+  // Off the caller's path: it is a hint, and an I/O error it could meet reaches the caller at
+  // the next SyncContent. The destructor's fence keeps the file open until it has run.
+  posted_writeback_.store(true);
+  io_->Post([file = content.file.get()] { (void)file->StartWriteback(); });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> FeedStorage::ReadBitfieldBody() {
@@ -193,9 +222,9 @@ absl::Status FeedStorage::WriteBitfieldPage(uint64_t page, std::string_view cont
 }
 
 absl::Status FeedStorage::SyncContent() {
-  EM_RETURN_IF_ERROR(data_->Sync());
-  EM_RETURN_IF_ERROR(tree_->Sync());
-  return signatures_->Sync();
+  EM_RETURN_IF_ERROR(data_.file->Sync());
+  EM_RETURN_IF_ERROR(tree_.file->Sync());
+  return signatures_.file->Sync();
 }
 
 absl::Status FeedStorage::SyncBitfield() { return bitfield_->Sync(); }
@@ -206,21 +235,21 @@ absl::Status FeedStorage::TruncateTail(uint64_t length, uint64_t byte_length) {
     if (current > size) return file->Truncate(size);
     return absl::OkStatus();
   };
-  EM_RETURN_IF_ERROR(shrink(data_.get(), byte_length));
-  EM_RETURN_IF_ERROR(shrink(tree_.get(), kHeaderSize + kNodeSize * (length == 0 ? 0 : 2 * length - 1)));
-  return shrink(signatures_.get(), kHeaderSize + kSignatureEntrySize * length);
+  EM_RETURN_IF_ERROR(shrink(data_.file.get(), byte_length));
+  EM_RETURN_IF_ERROR(shrink(tree_.file.get(), kHeaderSize + kNodeSize * (length == 0 ? 0 : 2 * length - 1)));
+  return shrink(signatures_.file.get(), kHeaderSize + kSignatureEntrySize * length);
 }
 
 absl::StatusOr<uint64_t> FeedStorage::NodeSlots() {
-  EM_ASSIGN_OR_RETURN(uint64_t size, tree_->Size());
+  EM_ASSIGN_OR_RETURN(uint64_t size, tree_.file->Size());
   return size > kHeaderSize ? (size - kHeaderSize) / kNodeSize : 0;
 }
 
 absl::StatusOr<uint64_t> FeedStorage::SignatureSlots() {
-  EM_ASSIGN_OR_RETURN(uint64_t size, signatures_->Size());
+  EM_ASSIGN_OR_RETURN(uint64_t size, signatures_.file->Size());
   return size > kHeaderSize ? (size - kHeaderSize) / kSignatureEntrySize : 0;
 }
 
-absl::StatusOr<uint64_t> FeedStorage::DataSize() { return data_->Size(); }
+absl::StatusOr<uint64_t> FeedStorage::DataSize() { return data_.file->Size(); }
 
 }  // namespace evermirror::hypercore

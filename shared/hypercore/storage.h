@@ -2,9 +2,10 @@
 //   key (32 raw bytes), secret_key (64), data (blocks concatenated),
 //   tree (32-byte header + 40 bytes per flat-tree node: hash, u64be size),
 //   signatures (32-byte header + 64 bytes per block), bitfield (32-byte header + pages).
-// Only the Feed uses this class; it holds no state beyond open files.
+// Only the Feed uses this class; it holds no state beyond open files and writeback counters.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "shared/crypto/crypto.h"
 #include "shared/env/file_system.h"
+#include "shared/env/io_thread.h"
 #include "shared/hypercore/tree_hash.h"
 
 namespace evermirror::hypercore {
@@ -21,6 +23,11 @@ namespace evermirror::hypercore {
 inline constexpr size_t kHeaderSize = 32;
 inline constexpr size_t kNodeSize = 40;
 inline constexpr size_t kSignatureEntrySize = 64;
+// Bytes written to a content file between two starts of its writeback (see SyncContent).
+// Measured on ext4 over virtio: a commit after 100 MiB of appends took 45 ms of fsync without
+// it and 1-7 ms with it. Starting writeback costs ~12 us per 64 KiB (building and submitting
+// the I/O), so one start stays short enough not to hold up the I/O thread.
+inline constexpr uint64_t kWritebackBytes = 256u << 10;
 
 // The 32-byte header: 05 02 57 <type> 00 <u16be entry size> <u8 name length> <name>, zeros.
 std::string StorageHeader(uint8_t type, uint16_t entry_size, std::string_view name);
@@ -31,7 +38,11 @@ class FeedStorage {
  public:
   // Opens (creating with `create`) the files in `dir`. Headers of existing files are checked:
   // DataLoss names the file and what is wrong. Missing or empty files get fresh headers.
-  static absl::StatusOr<std::unique_ptr<FeedStorage>> Open(env::FileSystem* fs, const std::string& dir, bool create);
+  // With `io`, writeback of the content files starts on that thread (see SyncContent).
+  static absl::StatusOr<std::unique_ptr<FeedStorage>> Open(env::FileSystem* fs, const std::string& dir, bool create,
+                                                           env::IoThread* io = nullptr);
+  // Waits for writeback started on the I/O thread, which uses the files.
+  ~FeedStorage();
 
   // True when the directory holds a `key` file (a feed lives here).
   static bool Exists(env::FileSystem* fs, const std::string& dir);
@@ -51,12 +62,15 @@ class FeedStorage {
   // Exactly `size` bytes at `offset`; DataLoss if the data file is shorter.
   absl::Status ReadData(uint64_t offset, uint64_t size, std::string* out);
   absl::Status WriteData(uint64_t offset, std::string_view data);
+  // The blocks back to back from `offset`, in one gathered write where the file system has one.
+  absl::Status WriteData(uint64_t offset, const std::vector<std::string_view>& blocks);
 
   size_t bitfield_page_size() const { return bitfield_page_size_; }
   absl::StatusOr<std::string> ReadBitfieldBody();
   absl::Status WriteBitfieldPage(uint64_t page, std::string_view content);
 
-  // Makes data, tree and signatures durable (before the bitfield commits them).
+  // Makes data, tree and signatures durable (before the bitfield commits them). Writes to
+  // those files start their writeback every kWritebackBytes, so this finds little left to do.
   absl::Status SyncContent();
   absl::Status SyncBitfield();
 
@@ -69,16 +83,26 @@ class FeedStorage {
   absl::StatusOr<uint64_t> DataSize();
 
  private:
-  FeedStorage(env::FileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  FeedStorage(env::FileSystem* fs, std::string dir, env::IoThread* io) : fs_(fs), dir_(std::move(dir)), io_(io) {}
+
+  // A content file and the bytes written to it since its writeback last started.
+  struct ContentFile {
+    std::unique_ptr<env::File> file;
+    std::atomic<uint64_t> unsubmitted{0};
+  };
+  // Counts `n` bytes written to `content`, starting its writeback each kWritebackBytes.
+  absl::Status Written(ContentFile& content, uint64_t n);
   absl::Status OpenFiles();
   absl::Status CheckOrWriteHeader(env::File* file, std::string_view name, const std::string& expected);
   absl::Status CheckOrWriteBitfieldHeader();
 
   env::FileSystem* fs_;
   std::string dir_;
-  std::unique_ptr<env::File> data_;
-  std::unique_ptr<env::File> tree_;
-  std::unique_ptr<env::File> signatures_;
+  env::IoThread* const io_;
+  std::atomic<bool> posted_writeback_{false};
+  ContentFile data_;
+  ContentFile tree_;
+  ContentFile signatures_;
   std::unique_ptr<env::File> bitfield_;
   size_t bitfield_page_size_ = 3584;
 };

@@ -14,9 +14,11 @@ inline crypto::KeyPair Key() {
   return crypto::KeyPairFromSeed(seed);
 }
 
-// Block i: between 0 and ~6 KiB, content derived from i.
+// Block i: mostly between 0 and ~6 KiB, every 11th one ~70 KiB (so appends holding it are
+// written on the I/O thread while they are hashed); content derived from i.
 inline std::string Content(uint64_t i) {
-  return std::string((i * 37) % 6007, static_cast<char>('A' + i % 26)) + std::to_string(i);
+  const uint64_t size = i % 11 == 5 ? 70000 + i % 1000 : (i * 37) % 6007;
+  return std::string(size, static_cast<char>('A' + i % 26)) + std::to_string(i);
 }
 
 }  // namespace evermirror::crash

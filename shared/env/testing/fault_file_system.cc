@@ -39,6 +39,11 @@ class FaultFile final : public File {
     return base_->Sync();
   }
 
+  absl::Status StartWriteback() override {
+    fs_->CountWriteback();
+    return base_->StartWriteback();
+  }
+
  private:
   FaultFileSystem* const fs_;
   std::unique_ptr<File> base_;

@@ -37,6 +37,7 @@ class FaultFileSystem final : public FileSystem {
 
   int64_t writes() const { return writes_; }
   int64_t syncs() const { return syncs_; }
+  int64_t writebacks() const { return writebacks_; }  // File::StartWriteback calls
   bool dead() const { return dead_; }
 
   absl::StatusOr<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;
@@ -54,6 +55,7 @@ class FaultFileSystem final : public FileSystem {
   absl::Status BeforeWrite(File* file, uint64_t offset, std::string_view data, size_t* allowed);
   absl::Status BeforeSync();
   void AfterTruncate(uint64_t old_size, uint64_t new_size);
+  void CountWriteback() { ++writebacks_; }
 
  private:
   FileSystem* const base_;
@@ -64,6 +66,7 @@ class FaultFileSystem final : public FileSystem {
   std::atomic<bool> dead_{false};
   std::atomic<int64_t> writes_{0};
   std::atomic<int64_t> syncs_{0};
+  std::atomic<int64_t> writebacks_{0};
   absl::Mutex mu_;
   uint64_t capacity_ ABSL_GUARDED_BY(mu_) = ~0ull;
   uint64_t used_ ABSL_GUARDED_BY(mu_) = 0;
