@@ -19,6 +19,8 @@ constexpr char kFork[] = "fork";
 // Appends of fewer bytes write inline: handing the write to the I/O thread costs a wake-up,
 // more than writing a few kilobytes to the page cache.
 constexpr uint64_t kOverlapMinBytes = 64 * 1024;
+// A batch of fewer blocks writes its tree nodes inline: one or two short writes.
+constexpr size_t kOverlapMinBlocks = 8;
 
 bool HasKind(const absl::Status& status, std::string_view kind) {
   auto payload = status.GetPayload(kErrorKindUrl);
@@ -192,14 +194,25 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
   auto hash = [&builder, &nodes, &blocks] {
     for (std::string_view block : blocks) builder.Add(block, &nodes);
   };
-  if (env::IoThread* io = IoThreadFor(options_); io != nullptr && total >= kOverlapMinBytes) {
+  env::IoThread* const io = IoThreadFor(options_);
+  const bool overlap = io != nullptr && total >= kOverlapMinBytes;
+  if (overlap) {
     EM_RETURN_IF_ERROR(io->RunOverlapped(write, hash));
   } else {
     hash();
     EM_RETURN_IF_ERROR(write());
   }
-  const crypto::Signature signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_);
-  EM_RETURN_IF_ERROR(storage_->WriteNodes(nodes));
+  crypto::Signature signature;
+  auto sign = [&] { signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_); };
+  const uint64_t new_length = length_ + blocks.size();
+  auto write_nodes = [storage, &nodes, new_length] { return storage->WriteNodes(nodes, new_length); };
+  if (overlap && blocks.size() >= kOverlapMinBlocks) {
+    // The I/O thread is still awake from the data: many tree writes are nearly free there.
+    EM_RETURN_IF_ERROR(io->RunOverlapped(write_nodes, sign));
+  } else {
+    sign();
+    EM_RETURN_IF_ERROR(write_nodes());
+  }
   EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
 
   for (const Node& node : nodes) CacheNode(node);
@@ -394,7 +407,7 @@ absl::StatusOr<Node> Feed::RequireNode(uint64_t index) {
 }
 
 void Feed::CacheNode(const Node& node) {
-  if (node.index >= node_cache_.size()) GrowNodeCache(node.index);
+  if (node.index >= node_cache_.size() && node_cache_.size() < options_.node_cache_entries) GrowNodeCache(node.index);
   const size_t slot = node.index % node_cache_.size();
   node_cache_[slot] = node;
   node_cached_[slot] = true;

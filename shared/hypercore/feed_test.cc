@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "shared/base/hex.h"
@@ -274,6 +275,26 @@ TEST(FeedTest, BackgroundIoStoresTheSameBytesAsInlineIo) {
   uint64_t corrupt = 0;
   ASSERT_TRUE(reopened->Audit(&corrupt).ok());
   EXPECT_EQ(corrupt, 0u);
+}
+
+// A batch's tree nodes go out in few writes, with blanks written over the slots of subtrees
+// still incomplete; the tree file must come out as one-by-one appends leave it.
+TEST(FeedTest, BatchedTreeWritesLeaveTheSameTreeAsSingleAppends) {
+  const crypto::KeyPair kp = crypto::GenerateKeyPair();
+  std::vector<std::string> blocks;
+  for (int i = 0; i < 333; ++i) blocks.push_back(absl::StrCat("block ", i));
+  env::MemFileSystem fs;
+  auto singles = Feed::Create(&fs, "singles", kp).value();
+  for (const std::string& block : blocks) ASSERT_TRUE(singles->Append(block).ok());
+  auto batches = Feed::Create(&fs, "batches", kp).value();
+  for (size_t start = 0, size = 1; start < blocks.size(); start += size, size = size * 3 % 101 + 1) {
+    const size_t end = std::min(blocks.size(), start + size);
+    std::vector<std::string_view> batch(blocks.begin() + start, blocks.begin() + end);
+    ASSERT_TRUE(batches->AppendBatch(batch).ok());
+  }
+  EXPECT_EQ(batches->length(), 333u);
+  EXPECT_TRUE(fs.Contents("singles/tree").value() == fs.Contents("batches/tree").value());
+  EXPECT_EQ(fs.Contents("singles/data").value(), fs.Contents("batches/data").value());
 }
 
 TEST(FeedTest, WorksOnTheRealFileSystem) {

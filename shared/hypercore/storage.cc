@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "shared/base/bytes.h"
 #include "shared/base/status_macros.h"
+#include "shared/hypercore/flat_tree.h"
 
 namespace evermirror::hypercore {
 namespace {
@@ -20,6 +21,17 @@ bool IsBlank(std::string_view bytes) { return bytes.find_first_not_of('\0') == s
 bool TornHeader(const std::string& got, const std::string& expected) {
   if (got.size() < kHeaderSize && expected.compare(0, got.size(), got) == 0) return true;
   return got.size() == kHeaderSize && IsBlank(got);
+}
+
+// True when every slot in [from, to) stands for a subtree reaching past `length` blocks: none
+// of them can hold a node yet. Gaps longer than a few slots are runs of old nodes, not these.
+bool GapIsIncomplete(uint64_t from, uint64_t to, uint64_t length) {
+  constexpr uint64_t kMaxGap = 64;
+  if (to - from > kMaxGap) return false;
+  for (uint64_t slot = from; slot < to; ++slot) {
+    if (flat::RightSpan(slot) + 2 <= 2 * length) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -143,15 +155,20 @@ absl::StatusOr<std::optional<Node>> FeedStorage::ReadNode(uint64_t index) {
   return std::optional<Node>(node);
 }
 
-absl::Status FeedStorage::WriteNodes(std::vector<Node> nodes) {
+absl::Status FeedStorage::WriteNodes(std::vector<Node> nodes, std::optional<uint64_t> length) {
   std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.index < b.index; });
   std::string run;
   uint64_t run_start = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (!run.empty() && nodes[i].index != run_start + run.size() / kNodeSize) {
-      EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
-      EM_RETURN_IF_ERROR(Written(tree_, run.size()));
-      run.clear();
+    const uint64_t next_slot = run_start + run.size() / kNodeSize;
+    if (!run.empty() && nodes[i].index != next_slot) {
+      if (length.has_value() && nodes[i].index > next_slot && GapIsIncomplete(next_slot, nodes[i].index, *length)) {
+        run.append(kNodeSize * (nodes[i].index - next_slot), '\0');
+      } else {
+        EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
+        EM_RETURN_IF_ERROR(Written(tree_, run.size()));
+        run.clear();
+      }
     }
     if (run.empty()) run_start = nodes[i].index;
     run.append(crypto::AsView(nodes[i].hash));

@@ -54,8 +54,11 @@ class FeedStorage {
 
   // nullopt for a blank (all-zero) or missing entry.
   absl::StatusOr<std::optional<Node>> ReadNode(uint64_t index);
-  // Writes nodes, coalescing runs of consecutive indices into single writes.
-  absl::Status WriteNodes(std::vector<Node> nodes);
+  // Writes nodes, coalescing runs of consecutive indices into single writes. With `length`
+  // (an append that made the feed that long), a gap between two nodes made only of slots for
+  // subtrees reaching past `length` blocks is written as the blanks it holds, joining the runs:
+  // a batch of 100 blocks then takes ~4 writes instead of ~7.5.
+  absl::Status WriteNodes(std::vector<Node> nodes, std::optional<uint64_t> length = std::nullopt);
   absl::StatusOr<std::optional<crypto::Signature>> ReadSignature(uint64_t index);
   absl::Status WriteSignature(uint64_t index, const crypto::Signature& signature);
 
