@@ -1,11 +1,8 @@
 #include "services/ingest/testing/replicator_fixture.h"
 
-#include <stdlib.h>
-
 #include <cstdio>
 
 #include "services/ingest/command_codec.h"
-#include "shared/env/posix_file_system.h"
 #include "shared/rpc/client.h"
 
 namespace evermirror::ingest::testing {
@@ -23,31 +20,12 @@ T OrDie(absl::StatusOr<T> value, const char* what) {
 }  // namespace
 
 ReplicatorFixture::ReplicatorFixture() {
-  char tmpl[] = "/tmp/em_ingest_test_XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) std::abort();
-  tmp_ = tmpl;
-  replicator::ReplicatorOptions options;
-  options.data_dir = tmp_ + "/replicator";
-  options.peers.listen_address = "127.0.0.1:0";
-  replicator_ = std::make_unique<replicator::Replicator>(options, env::DefaultFileSystem(), env::RealClock(), &metrics_);
-  if (!replicator_->Start().ok()) std::abort();
-  service_ = std::make_unique<replicator::ReplicatorService>(replicator_.get());
-  rpc::ServerOptions server_options;
-  server_options.listen_address = "127.0.0.1:0";
-  server_ = OrDie(
-      rpc::GrpcServer::Start(server_options, {{service_.get(), replicator::v1::Replicator::service_full_name()}}),
-      "replicator server");
-  address_ = server_->addresses().front();
-  channel_ = OrDie(rpc::MakeChannel(address_), "channel");
+  node_ = OrDie(replicator::testing::InProcessReplicator::Start(), "replicator");
+  channel_ = OrDie(rpc::MakeChannel(node_->address()), "channel");
   ports_ = std::make_unique<ReplicatorPorts>(channel_);
 }
 
-ReplicatorFixture::~ReplicatorFixture() {
-  server_->Shutdown(absl::Seconds(1));
-  replicator_->Stop();
-  replicator_.reset();
-  (void)env::DefaultFileSystem()->RemoveAll(tmp_);
-}
+ReplicatorFixture::~ReplicatorFixture() = default;  // the node stops and removes its directory
 
 std::string ReplicatorFixture::NewCommandLog(const std::string& name) {
   const std::string key = OrDie(ports_->Create(), "create log");

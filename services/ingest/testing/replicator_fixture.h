@@ -1,5 +1,5 @@
-// Test support: a real Replicator with its gRPC server on 127.0.0.1:0 in this process, a
-// channel to it, ReplicatorPorts over that channel, and helpers to write command logs (in
+// Test support: a real Replicator with its gRPC server on 127.0.0.1:0 in this process
+// (replicator::testing::InProcessReplicator), a channel to it, ReplicatorPorts over that channel, and helpers to write command logs (in
 // tests other owners' logs are simply written in the same replicator).
 #pragma once
 
@@ -10,10 +10,7 @@
 #include "evermirror/commands/v1/commands.pb.h"
 #include "services/ingest/grpc_ports.h"
 #include "services/ingest/testing/test_commands.h"
-#include "services/replicator/replicator.h"
-#include "services/replicator/replicator_service.h"
-#include "shared/metrics/metrics.h"
-#include "shared/rpc/server.h"
+#include "services/replicator/testing/in_process_replicator.h"
 
 namespace evermirror::ingest::testing {
 
@@ -23,11 +20,11 @@ class ReplicatorFixture {
   ReplicatorFixture();
   ~ReplicatorFixture();  // stops it and removes the directory
 
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return node_->address(); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   ReplicatorPorts& ports() { return *ports_; }
-  replicator::Replicator& replicator() { return *replicator_; }
-  const std::string& tmp() const { return tmp_; }
+  replicator::Replicator& replicator() { return node_->replicator(); }
+  const std::string& tmp() const { return node_->tmp(); }
 
   // A new command log with its header; its key.
   std::string NewCommandLog(const std::string& name = "laptop");
@@ -39,12 +36,7 @@ class ReplicatorFixture {
   std::vector<commands::v1::SiteProgress> ProgressReceipts(const std::string& key);
 
  private:
-  std::string tmp_;
-  std::string address_;
-  metrics::Registry metrics_{"replicator"};
-  std::unique_ptr<replicator::Replicator> replicator_;
-  std::unique_ptr<replicator::ReplicatorService> service_;
-  std::unique_ptr<rpc::GrpcServer> server_;
+  std::unique_ptr<replicator::testing::InProcessReplicator> node_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<ReplicatorPorts> ports_;
 };
