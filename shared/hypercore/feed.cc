@@ -182,37 +182,12 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
     }
     total += block.size();
   }
+  // Data, nodes and signature land first; only the bitfield (below, or at the next Flush)
+  // commits them, so a failure here leaves the committed feed untouched.
   MerkleBuilder builder(roots_);
   std::vector<Node> nodes;
-  nodes.reserve(blocks.size() * 2);
-  // Data, nodes and signature land first; only the bitfield (below, or at the next Flush)
-  // commits them, so a failure here leaves the committed feed untouched. Hashing the blocks
-  // and writing them are independent: a large append does both at once.
-  FeedStorage* const storage = storage_.get();
-  const uint64_t offset = byte_length_;
-  auto write = [storage, offset, &blocks] { return storage->WriteData(offset, blocks); };
-  auto hash = [&builder, &nodes, &blocks] {
-    for (std::string_view block : blocks) builder.Add(block, &nodes);
-  };
-  env::IoThread* const io = IoThreadFor(options_);
-  const bool overlap = io != nullptr && total >= kOverlapMinBytes;
-  if (overlap) {
-    EM_RETURN_IF_ERROR(io->RunOverlapped(write, hash));
-  } else {
-    hash();
-    EM_RETURN_IF_ERROR(write());
-  }
   crypto::Signature signature;
-  auto sign = [&] { signature = crypto::Sign(crypto::AsView(TreeHash(builder.roots())), *secret_key_); };
-  const uint64_t new_length = length_ + blocks.size();
-  auto write_nodes = [storage, &nodes, new_length] { return storage->WriteNodes(nodes, new_length); };
-  if (overlap && blocks.size() >= kOverlapMinBlocks) {
-    // The I/O thread is still awake from the data: many tree writes are nearly free there.
-    EM_RETURN_IF_ERROR(io->RunOverlapped(write_nodes, sign));
-  } else {
-    sign();
-    EM_RETURN_IF_ERROR(write_nodes());
-  }
+  EM_RETURN_IF_ERROR(HashSignAndWrite(blocks, total, &builder, &nodes, &signature));
   EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
 
   for (const Node& node : nodes) CacheNode(node);
@@ -228,6 +203,47 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
   stats_.blocks_appended += blocks.size();
   EM_RETURN_IF_ERROR(MaybeFlush());
   return length_;
+}
+
+// Hashing, signing and writing are independent until the signature: a large append writes
+// on the I/O thread what is ready (the data, then the nodes hashed so far) while it hashes the
+// rest or signs, so it costs about its crypto alone.
+absl::Status Feed::HashSignAndWrite(const std::vector<std::string_view>& blocks, uint64_t total,
+                                    MerkleBuilder* builder, std::vector<Node>* nodes, crypto::Signature* signature) {
+  FeedStorage* const storage = storage_.get();
+  const uint64_t offset = byte_length_;
+  const uint64_t new_length = length_ + blocks.size();
+  const crypto::SecretKey& secret_key = *secret_key_;
+  auto write_data = [storage, offset, &blocks] { return storage->WriteData(offset, blocks); };
+  auto hash = [&blocks, builder, nodes](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) builder->Add(blocks[i], nodes);
+  };
+  auto sign = [builder, signature, &secret_key] {
+    *signature = crypto::Sign(crypto::AsView(TreeHash(builder->roots())), secret_key);
+  };
+  // Nodes [from, end) as they are now: a copy, since hashing goes on adding to `nodes`.
+  auto write_nodes_from = [storage, nodes, new_length](size_t from) {
+    return [storage, new_length, part = std::vector<Node>(nodes->begin() + from, nodes->end())] {
+      return storage->WriteNodes(part, new_length);
+    };
+  };
+  const size_t n = blocks.size();
+  env::IoThread* const io = IoThreadFor(options_);
+  if (io == nullptr || total < kOverlapMinBytes) {
+    hash(0, n);
+    EM_RETURN_IF_ERROR(write_data());
+    sign();
+    return write_nodes_from(0)();
+  }
+  if (n < kOverlapMinBlocks) {
+    EM_RETURN_IF_ERROR(io->RunOverlapped(write_data, [&] { hash(0, n); }));
+    sign();
+    return write_nodes_from(0)();
+  }
+  EM_RETURN_IF_ERROR(io->RunOverlapped(write_data, [&] { hash(0, n / 2); }));
+  const size_t first_half_nodes = nodes->size();
+  EM_RETURN_IF_ERROR(io->RunOverlapped(write_nodes_from(0), [&] { hash(n / 2, n); }));
+  return io->RunOverlapped(write_nodes_from(first_half_nodes), sign);
 }
 
 absl::StatusOr<std::string> Feed::Get(uint64_t index) {

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "shared/crypto/crypto.h"
 #include "shared/env/file_system.h"
+#include "shared/hypercore/merkle.h"
 #include "shared/hypercore/ref_bitfield.h"
 #include "shared/hypercore/storage.h"
 #include "shared/hypercore/tree_hash.h"
@@ -195,6 +196,11 @@ class Feed {
   absl::Status MaybeFlush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool TreeHas(uint64_t node) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return bitfield_.GetTree(node); }
   void TreeMark(uint64_t node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // AppendBatch's hashing, signing and writes of data and nodes (not the signature).
+  absl::Status HashSignAndWrite(const std::vector<std::string_view>& blocks, uint64_t total, MerkleBuilder* builder,
+                                std::vector<Node>* nodes, crypto::Signature* signature)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Put's steps (feed_put.cc).
   absl::Status VerifyRootsAndWrite(uint64_t index, std::optional<std::string_view> data, const Node& top,
