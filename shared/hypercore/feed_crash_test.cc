@@ -14,7 +14,7 @@
 namespace evermirror::hypercore {
 namespace {
 
-// A fixed workload: batches of varying size, including empty and multi-KiB blocks, and two
+// A fixed workload: batches of varying size, including empty and multi-KiB blocks, and three
 // appends large enough to be written on the I/O thread while they are hashed.
 std::vector<std::vector<std::string>> Workload() {
   env::SeededRandom rng(99);
@@ -28,6 +28,8 @@ std::vector<std::vector<std::string>> Workload() {
   }
   batches[4].push_back(std::string(40000, 'L'));
   batches[7] = {std::string(70000, 'M')};
+  batches[9].clear();  // enough blocks and bytes for the staged path (data, nodes, nodes)
+  for (int i = 0; i < 10; ++i) batches[9].push_back(std::string(7000 + i, static_cast<char>('n' + i)));
   return batches;
 }
 

@@ -30,7 +30,8 @@ int Append(const std::string& dir, bool auto_flush) {
   while (true) {
     const uint64_t start = (*feed)->length();
     std::vector<std::string> batch;
-    for (uint64_t i = start; i < start + 1 + start % 5; ++i) batch.push_back(evermirror::crash::Content(i));
+    // Batches of 1 to 10 blocks: with a ~70 KiB block among 8 or more, the staged path runs.
+    for (uint64_t i = start; i < start + 1 + start % 10; ++i) batch.push_back(evermirror::crash::Content(i));
     std::vector<std::string_view> views(batch.begin(), batch.end());
     if (!(*feed)->AppendBatch(views).ok()) return 1;
     if (!auto_flush && start % 3 == 0 && !(*feed)->Flush().ok()) return 1;
