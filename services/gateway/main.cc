@@ -1,9 +1,6 @@
 // evermirror-gateway: serves mirrored sites over HTTP from verified data. Wiring only.
 #include <sys/resource.h>
 
-#include <cstdlib>
-
-#include "absl/synchronization/mutex.h"
 #include "evermirror/gateway/v1/gateway.grpc.pb.h"
 #include "services/gateway/gateway_admin_service.h"
 #include "services/gateway/gateway_config.h"
@@ -13,13 +10,11 @@
 #include "services/gateway/request_handler.h"
 #include "services/replicator/client/replicator_client.h"
 #include "shared/base/logging.h"
-#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/scheduler.h"
 #include "shared/metrics/metrics.h"
-#include "shared/metrics/metrics_server.h"
 #include "shared/rpc/server.h"
-#include "shared/rpc/signals.h"
+#include "shared/rpc/service_process.h"
 
 namespace evermirror::gateway {
 namespace {
@@ -36,12 +31,7 @@ void RaiseFileLimit(const GatewayOptions& http) {
 }
 
 int Run(int argc, char** argv) {
-  rpc::BlockShutdownSignals();  // before any thread starts
-  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
-  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
-  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
-  // Debian's Abseil checks every Mutex for deadlock cycles by default: far too slow here.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  rpc::PrepareServiceProcess();  // before any thread starts
 
   GatewayServiceOptions options;
   config::ServiceConfig config("gateway", "Serves mirrored sites over HTTP from verified data.");
@@ -51,15 +41,8 @@ int Run(int argc, char** argv) {
   RaiseFileLimit(options.http);
 
   metrics::Registry metrics("gateway");
-  std::unique_ptr<metrics::MetricsServer> metrics_server;
-  if (!options.metrics.listen_address.empty()) {
-    auto started = metrics::MetricsServer::Start(options.metrics, metrics);
-    if (!started.ok()) {
-      log::Error("metrics_server_failed").Kv("status", started.status());
-      return 1;
-    }
-    metrics_server = std::move(*started);
-  }
+  auto metrics_server = rpc::StartMetricsServer(options.metrics, metrics);  // nullptr when off
+  if (!metrics_server.ok()) return 1;                                      // logged
 
   auto client = replicator::ReplicatorClient::Connect(options.replicator_address);
   if (!client.ok()) {
@@ -85,11 +68,10 @@ int Run(int argc, char** argv) {
   log::Info("ready")
       .Kv("http", absl::StrCat("http://", options.http.listen_address, ":", http.port(), "/"))
       .Kv("grpc", (*server)->addresses().front())
-      .Kv("metrics", metrics_server ? metrics_server->address() : "off")
+      .Kv("metrics", *metrics_server ? (*metrics_server)->address() : "off")
       .Kv("replicator", options.replicator_address);
 
-  const int signal = rpc::WaitForShutdownSignal();
-  log::Info("shutdown_requested").Kv("signal", rpc::ShutdownSignalName(signal));
+  rpc::WaitForShutdown();
   (*server)->Shutdown(options.shutdown_grace);
   http.Stop();
   log::Info("stopped");

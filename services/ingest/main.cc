@@ -10,14 +10,12 @@
 #include "services/ingest/ingest_options.h"
 #include "services/ingest/ingest_service.h"
 #include "shared/base/logging.h"
-#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/posix_file_system.h"
 #include "shared/metrics/metrics.h"
-#include "shared/metrics/metrics_server.h"
 #include "shared/rpc/client.h"
 #include "shared/rpc/server.h"
-#include "shared/rpc/signals.h"
+#include "shared/rpc/service_process.h"
 
 namespace evermirror::ingest {
 namespace {
@@ -32,10 +30,7 @@ std::shared_ptr<grpc::Channel> ChannelOrExit(const std::string& address, const c
 }
 
 int Run(int argc, char** argv) {
-  rpc::BlockShutdownSignals();  // before any thread starts
-  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
-  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
-  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
+  rpc::PrepareServiceProcess();  // before any thread starts
 
   ServiceOptions options;
   config::ServiceConfig config("ingest", "Follows trusted command logs, applies commands, writes receipts.");
@@ -48,15 +43,8 @@ int Run(int argc, char** argv) {
   config.LoadOrExit(argc, argv);
 
   metrics::Registry metrics("ingest");
-  std::unique_ptr<metrics::MetricsServer> metrics_server;
-  if (!options.metrics.listen_address.empty()) {
-    auto started = metrics::MetricsServer::Start(options.metrics, metrics);
-    if (!started.ok()) {
-      log::Error("metrics_server_failed").Kv("status", started.status());
-      return 1;
-    }
-    metrics_server = std::move(*started);
-  }
+  auto metrics_server = rpc::StartMetricsServer(options.metrics, metrics);  // nullptr when off
+  if (!metrics_server.ok()) return 1;                                      // logged
 
   auto replicator_channel = ChannelOrExit(options.replicator_address, "replicator");
   ReplicatorPorts replicator(replicator_channel);
@@ -97,14 +85,13 @@ int Run(int argc, char** argv) {
   if (gateway_channel) monitor.Add(gateway_channel, [&] { ingest.OnServiceReady(Service::kGateway); });
   log::Info("ready")
       .Kv("grpc", (*server)->addresses().front())
-      .Kv("metrics", metrics_server ? metrics_server->address() : "off")
+      .Kv("metrics", *metrics_server ? (*metrics_server)->address() : "off")
       .Kv("replicator", options.replicator_address)
       .Kv("swarm", options.swarm_address.empty() ? "off" : options.swarm_address)
       .Kv("gateway", options.gateway_address.empty() ? "off" : options.gateway_address)
       .Kv("data_dir", options.ingest.data_dir);
 
-  const int signal = rpc::WaitForShutdownSignal();
-  log::Info("shutdown_requested").Kv("signal", rpc::ShutdownSignalName(signal));
+  rpc::WaitForShutdown();
   (*server)->Shutdown(options.shutdown_grace);
   ingest.Stop();
   log::Info("stopped");

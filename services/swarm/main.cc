@@ -2,7 +2,6 @@
 // node, LAN, static peers, Swarm logic), serves the Swarm gRPC API with health and reflection
 // and /metrics, and on SIGTERM/SIGINT closes the watch streams, stops serving, saves the DHT
 // state and exits 0. Bad configuration: message on stderr, exit 2. Cannot start: exit 1.
-#include <cstdlib>
 #include <memory>
 
 #include "evermirror/swarm/v1/swarm.grpc.pb.h"
@@ -11,24 +10,19 @@
 #include "services/swarm/swarm_daemon.h"
 #include "services/swarm/swarm_service.h"
 #include "shared/base/logging.h"
-#include "shared/base/malloc_arenas.h"
 #include "shared/config/service_config.h"
 #include "shared/env/posix_file_system.h"
 #include "shared/env/random.h"
 #include "shared/env/scheduler.h"
 #include "shared/metrics/metrics.h"
-#include "shared/metrics/metrics_server.h"
 #include "shared/rpc/server.h"
-#include "shared/rpc/signals.h"
+#include "shared/rpc/service_process.h"
 
 namespace evermirror::swarm {
 namespace {
 
 int Run(int argc, char** argv) {
-  rpc::BlockShutdownSignals();  // before any thread starts
-  // Two arenas, not glibc's 8 per core: measured on the box mirroring 10 sites (bench/e2e
-  // memory), the replicator's heap fell from 7.9 to 4.8 MiB; MALLOC_ARENA_MAX still wins.
-  base::LimitMallocArenas(2, std::getenv("MALLOC_ARENA_MAX") != nullptr);
+  rpc::PrepareServiceProcess();  // before any thread starts
 
   ServiceOptions options;
   config::ServiceConfig config("swarm", "Peer discovery: mainline DHT, LAN multicast DNS, static peers.");
@@ -50,15 +44,8 @@ int Run(int argc, char** argv) {
     log::Error("swarm_start_failed").Kv("status", daemon.status());
     return 1;
   }
-  std::unique_ptr<metrics::MetricsServer> metrics_server;
-  if (!options.metrics.listen_address.empty()) {
-    auto started = metrics::MetricsServer::Start(options.metrics, metrics);
-    if (!started.ok()) {
-      log::Error("metrics_server_failed").Kv("status", started.status());
-      return 1;
-    }
-    metrics_server = *std::move(started);
-  }
+  auto metrics_server = rpc::StartMetricsServer(options.metrics, metrics);  // nullptr when off
+  if (!metrics_server.ok()) return 1;                                      // logged
   SwarmService service(&(*daemon)->swarm(), [d = daemon->get()] { return d->DhtStatus(); });
   auto server = rpc::GrpcServer::Start(options.server, {{&service, v1::Swarm::service_full_name()}}, &metrics);
   if (!server.ok()) {
@@ -67,13 +54,12 @@ int Run(int argc, char** argv) {
   }
   log::Info("ready")
       .Kv("grpc", (*server)->addresses().front())
-      .Kv("metrics", metrics_server ? metrics_server->address() : "off")
+      .Kv("metrics", *metrics_server ? (*metrics_server)->address() : "off")
       .Kv("dht", options.daemon.dht_enabled ? (*daemon)->dht_endpoint().ToString() : "off")
       .Kv("lan", (*daemon)->lan_up())
       .Kv("announce_port", options.daemon.announce_port);
 
-  const int signal = rpc::WaitForShutdownSignal();
-  log::Info("shutdown_requested").Kv("signal", rpc::ShutdownSignalName(signal));
+  rpc::WaitForShutdown();
   (*daemon)->swarm().Shutdown();  // ends WatchCandidates streams at once (UNAVAILABLE)
   (*server)->Shutdown(options.shutdown_grace);
   (*daemon)->Stop();  // DNS-SD goodbye, DHT state saved
