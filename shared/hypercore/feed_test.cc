@@ -278,7 +278,8 @@ TEST(FeedTest, BackgroundIoStoresTheSameBytesAsInlineIo) {
 }
 
 // A batch's tree nodes go out in few writes, with blanks written over the slots of subtrees
-// still incomplete; the tree file must come out as one-by-one appends leave it.
+// still incomplete, and its tree bits are set node by node; the tree and bitfield files must
+// come out as one-by-one appends leave them.
 TEST(FeedTest, BatchedTreeWritesLeaveTheSameTreeAsSingleAppends) {
   const crypto::KeyPair kp = crypto::GenerateKeyPair();
   std::vector<std::string> blocks;
@@ -295,6 +296,9 @@ TEST(FeedTest, BatchedTreeWritesLeaveTheSameTreeAsSingleAppends) {
   EXPECT_EQ(batches->length(), 333u);
   EXPECT_TRUE(fs.Contents("singles/tree").value() == fs.Contents("batches/tree").value());
   EXPECT_EQ(fs.Contents("singles/data").value(), fs.Contents("batches/data").value());
+  singles.reset();  // commit both bitfields
+  batches.reset();
+  EXPECT_TRUE(fs.Contents("singles/bitfield").value() == fs.Contents("batches/bitfield").value());
 }
 
 TEST(FeedTest, WorksOnTheRealFileSystem) {

@@ -124,7 +124,13 @@ def run(args):
         t = find(e1, IH_R, ref_port, 30)
         print("evermirror (E1) found %s's announce in %.1f s" % (args.reference, t))
 
+        # Finding the reference's announce can beat its announce_peer to E1 (it also answers
+        # get_peers from its own store): give that query a moment to land before counting it.
         e1_stats = e1.stats()
+        deadline = time.time() + 15
+        while int(e1_stats["announces_stored"]) < 1 and time.time() < deadline:
+            time.sleep(0.5)
+            e1_stats = e1.stats()
         ref_stats = ref.stats()
         print("E1 %s" % e1_stats)
         print("REF %s" % ref_stats)
