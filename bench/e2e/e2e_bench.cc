@@ -25,6 +25,7 @@
 #include "shared/lan/testing/netns.h"
 #include "tests/e2e/e2e_host.h"
 #include "tests/e2e/e2e_steps.h"
+#include "tests/tools/command_timing.h"
 
 namespace evermirror::e2e {
 namespace {
@@ -74,41 +75,17 @@ double Percentile(std::vector<double> v, double p) {
 absl::Status OneCommand(Network& n, uint64_t* laptop_from, double* apply_ms, double* back_ms) {
   const std::string box_key = n.box->identity().receipt_log_key();
   const crypto::PublicKey receipts = crypto::ParsePublicKeyText(box_key).value();
-  std::optional<ingest::v1::AppendCommandResponse> sent;
-  absl::Time start, applied;
-  uint64_t seen = 0;
-  absl::Status watched = n.box->replicator().Watch(receipts, [&](const replicator::v1::FeedStatus& status) {
-    if (!sent.has_value()) {  // the watch is up: append now
-      seen = status.length();
-      start = absl::Now();
-      auto a = Append(*n.laptop, MirrorAdd(crypto::KeyHex(crypto::GenerateKeyPair().public_key), box_key, true));
-      if (!a.ok()) return false;
-      sent = *a;
-      return true;
-    }
-    // A watch also reports changes that add no block (the feed's peers, what is downloaded):
-    // nothing to read then (ReadBlocks refuses a count of 0).
-    if (status.length() <= seen) return true;
-    auto blocks = n.box->replicator().ReadBlocks(receipts, seen, status.length() - seen, false, absl::ZeroDuration());
-    if (!blocks.ok()) return false;
-    seen = status.length();
-    for (const replicator::BlockRead& b : *blocks) {
-      cmd::Receipt r;
-      if (b.data && r.ParseFromString(*b.data) && r.command().log_key() == sent->log_key() &&
-          r.command().index() == sent->index()) {
-        applied = absl::Now();
-        return false;
-      }
-    }
-    return true;
+  absl::StatusOr<testing::CommandTiming> timing = testing::TimeCommandToReceipt(n.box->replicator(), receipts, [&] {
+    return Append(*n.laptop, MirrorAdd(crypto::KeyHex(crypto::GenerateKeyPair().public_key), box_key, true));
   });
-  if (!watched.ok() || !sent.has_value() || applied == absl::Time()) return absl::InternalError("no receipt on the box");
+  if (!timing.ok()) return absl::InternalError(absl::StrCat("no receipt on the box: ", timing.status().ToString()));
+  const ingest::v1::AppendCommandResponse& sent = timing->sent;
   auto back = AwaitReceipt(*n.laptop, box_key, laptop_from, [&](const cmd::Receipt& r) {
-    return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+    return r.command().log_key() == sent.log_key() && r.command().index() == sent.index();
   });
   if (!back.has_value()) return absl::InternalError("no receipt back on the laptop");
-  *apply_ms = absl::ToDoubleMilliseconds(applied - start);
-  *back_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  *apply_ms = absl::ToDoubleMilliseconds(timing->receipted - timing->appended);
+  *back_ms = absl::ToDoubleMilliseconds(absl::Now() - timing->appended);
   return absl::OkStatus();
 }
 

@@ -190,13 +190,12 @@ absl::StatusOr<uint64_t> Feed::AppendBatch(const std::vector<std::string_view>& 
   EM_RETURN_IF_ERROR(HashSignAndWrite(blocks, total, &builder, &nodes, &signature));
   EM_RETURN_IF_ERROR(storage_->WriteSignature(length_ + blocks.size() - 1, signature));
 
-  // The bits the reference sets (each block's data bit; its leaf, and every parent that leaf
-  // completes, in the tree): exactly the new blocks and the new nodes, so the bitfield comes
-  // out byte-identical without walking up from each leaf.
-  for (size_t i = 0; i < blocks.size(); ++i) bitfield_.SetData(length_ + i, true);
-  for (const Node& node : nodes) {
-    bitfield_.SetTreeBit(node.index);
-    CacheNode(node);
+  for (const Node& node : nodes) CacheNode(node);
+  // The reference marks each block's data bit, then its leaf in the tree; same order here,
+  // so the bitfield file comes out byte-identical.
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    bitfield_.SetData(length_ + i, true);
+    TreeMark(2 * (length_ + i));
   }
   length_ += blocks.size();
   byte_length_ += total;

@@ -278,8 +278,7 @@ TEST(FeedTest, BackgroundIoStoresTheSameBytesAsInlineIo) {
 }
 
 // A batch's tree nodes go out in few writes, with blanks written over the slots of subtrees
-// still incomplete, and its tree bits are set node by node; the tree and bitfield files must
-// come out as one-by-one appends leave them.
+// still incomplete; the tree and bitfield files must come out as one-by-one appends leave them.
 TEST(FeedTest, BatchedTreeWritesLeaveTheSameTreeAsSingleAppends) {
   const crypto::KeyPair kp = crypto::GenerateKeyPair();
   std::vector<std::string> blocks;

@@ -194,7 +194,11 @@ for _ in $(seq 100); do
   body=$(in_ns curl -fsS "http://127.0.0.1:8080/$site/index.html" 2>/dev/null) && break
   sleep 0.2
 done
-grep -qF "$token" <<<"$body" || fail "the gateway container did not serve the site's index.html (got: ${body:0:200})"
+if ! grep -qF "$token" <<<"$body"; then
+  # -f hid the answer: show it whole (status line, headers, body) for the failure message.
+  answer=$(in_ns curl -sS -i "http://127.0.0.1:8080/$site/index.html" 2>&1 | head -c 600)
+  fail "the gateway container did not serve the site's index.html (got: $answer)"
+fi
 in_ns curl -fsS "http://127.0.0.1:8080/$site/notes/big.txt" | cmp - "$work/site/notes/big.txt" ||
   fail "notes/big.txt differs"
 say "gateway container serves the site (index.html and a $(stat -c %s "$work/site/notes/big.txt")-byte file)"

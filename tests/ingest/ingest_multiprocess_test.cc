@@ -25,6 +25,7 @@
 #include "shared/env/posix_file_system.h"
 #include "shared/rpc/client.h"
 #include "shared/rpc/status.h"
+#include "tests/tools/command_timing.h"
 #include "tests/tools/service_process.h"
 
 namespace evermirror::testing {
@@ -339,52 +340,26 @@ TEST_F(IngestMultiprocessTest, CommandLatencyFromLaptopAppendToBoxReceipt) {
   std::vector<double> apply_ms, round_trip_ms;
   uint64_t laptop_from = 1;
   for (int round = 0; round < kRounds; ++round) {
-    std::optional<iv1::AppendCommandResponse> sent;
-    absl::Time start, applied;
     absl::Notification applied_or_failed;
-    uint64_t seen = 0;
-    // Watch the box's receipt log; append once the watch is up; stop at our receipt.
     std::atomic<bool> give_up{false};
     // Woken when the watch ends, so the join below adds no poll interval to the round trip.
     std::thread timer([&] {
       if (!applied_or_failed.WaitForNotificationWithTimeout(kPatience)) give_up = true;
     });
-    absl::Status watched = box_.replicator->Watch(receipts, [&](const replicator::v1::FeedStatus& status) {
-      if (!sent.has_value()) {
-        seen = status.length();
-        start = absl::Now();
-        absl::StatusOr<iv1::AppendCommandResponse> appended =
-            Append(laptop_, MirrorAdd(RandomKey(), box_.id.receipt_log_key(), true));
-        if (!appended.ok()) return false;
-        sent = *appended;
-        return true;
-      }
-      if (status.length() <= seen) return true;  // another change (peers, downloaded): nothing to read
-      auto blocks = box_.replicator->ReadBlocks(receipts, seen, status.length() - seen, false, absl::ZeroDuration());
-      if (!blocks.ok()) return false;
-      seen = status.length();
-      for (const replicator::BlockRead& b : *blocks) {
-        cmd::Receipt r;
-        if (b.data && r.ParseFromString(*b.data) && r.command().log_key() == sent->log_key() &&
-            r.command().index() == sent->index()) {
-          applied = absl::Now();
-          return false;
-        }
-      }
-      return true;
-    }, &give_up);
+    absl::StatusOr<testing::CommandTiming> timing = testing::TimeCommandToReceipt(
+        *box_.replicator, receipts,
+        [&] { return Append(laptop_, MirrorAdd(RandomKey(), box_.id.receipt_log_key(), true)); }, &give_up);
     applied_or_failed.Notify();
     timer.join();
-    ASSERT_TRUE(watched.ok()) << watched;
-    ASSERT_TRUE(sent.has_value());
-    ASSERT_NE(applied, absl::Time()) << "the box never wrote the receipt";
+    ASSERT_TRUE(timing.ok()) << timing.status() << " (the box never wrote the receipt?)";
+    const iv1::AppendCommandResponse& sent = timing->sent;
     std::optional<cmd::Receipt> back = AwaitReceipt(laptop_, &laptop_from, [&](const cmd::Receipt& r) {
-      return r.command().log_key() == sent->log_key() && r.command().index() == sent->index();
+      return r.command().log_key() == sent.log_key() && r.command().index() == sent.index();
     });
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(back->command().outcome(), cmd::OUTCOME_APPLIED);
-    apply_ms.push_back(absl::ToDoubleMilliseconds(applied - start));
-    round_trip_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+    apply_ms.push_back(absl::ToDoubleMilliseconds(timing->receipted - timing->appended));
+    round_trip_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - timing->appended));
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
