@@ -240,10 +240,14 @@ absl::Status Feed::HashSignAndWrite(const std::vector<std::string_view>& blocks,
     sign();
     return write_nodes_from(0)();
   }
-  EM_RETURN_IF_ERROR(io->RunOverlapped(write_data, [&] { hash(0, n / 2); }));
-  const size_t first_half_nodes = nodes->size();
-  EM_RETURN_IF_ERROR(io->RunOverlapped(write_nodes_from(0), [&] { hash(n / 2, n); }));
-  return io->RunOverlapped(write_nodes_from(first_half_nodes), sign);
+  // The split leaves the last stage few nodes to write, so their writes fit inside the
+  // signing (~13 us), and the middle stage enough hashing to cover the earlier nodes' writes.
+  // Measured with 100 blocks of 1 KiB: 1/2 ~76% of the crypto bound, 3/4 ~79%, 7/8 ~73%.
+  const size_t split = n * 3 / 4;
+  EM_RETURN_IF_ERROR(io->RunOverlapped(write_data, [&] { hash(0, split); }));
+  const size_t early_nodes = nodes->size();
+  EM_RETURN_IF_ERROR(io->RunOverlapped(write_nodes_from(0), [&] { hash(split, n); }));
+  return io->RunOverlapped(write_nodes_from(early_nodes), sign);
 }
 
 absl::StatusOr<std::string> Feed::Get(uint64_t index) {
