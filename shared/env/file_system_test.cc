@@ -57,7 +57,7 @@ TEST_P(FileSystemContractTest, PositionalWritesExtendWithZerosAndShortReadAtEnd)
 }
 
 // Gathered writes equal one write of the concatenation, whatever the part sizes: empty parts,
-// parts split across the POSIX implementation's 256 KiB chunks, and more parts than IOV_MAX.
+// parts split across the POSIX implementation's 256 KiB chunks, and more parts than one call takes.
 TEST_P(FileSystemContractTest, GatheredWriteEqualsWriteOfConcatenation) {
   std::vector<std::string> owned = {"", "head", std::string(300 * 1024, 'a'), "", std::string(200 * 1024, 'b')};
   for (int i = 0; i < 1500; ++i) owned.push_back(std::string(i % 7, static_cast<char>('c' + i % 20)));
