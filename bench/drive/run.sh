@@ -6,9 +6,10 @@
 #   bench/drive/run.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/bench/lib.sh"
 build="${1:-$root/build}"
 "$root/tests/interop/setup.sh" >/dev/null
-cmake --build "$build" --target drive_bench >/dev/null
+bench_build "$build" drive_bench
 bench="$build/bench/drive/drive_bench"
 dir="$(mktemp -d /tmp/evermirror-drive-bench.XXXXXX)"
 trap 'rm -rf "$dir"' EXIT

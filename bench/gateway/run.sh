@@ -8,6 +8,7 @@
 # Needs: wrk, nginx (apt-get install -y wrk nginx).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/bench/lib.sh"
 build="${1:-$root/build}"
 secs="${2:-5}"
 shift $(( $# < 2 ? $# : 2 ))  # the rest goes to gateway_bench_server (e.g. --cache-large)
@@ -17,10 +18,7 @@ threads=2
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx" >&2; exit 2; }
 done
-if [ -z "${NO_BUILD:-}" ]; then  # NO_BUILD=1: use the binary already built
-  [ -f "$build/build.ninja" ] || cmake -S "$root" -B "$build" -G Ninja >/dev/null
-  cmake --build "$build" --target gateway_bench_server >/dev/null
-fi
+bench_build "$build" gateway_bench_server  # NO_BUILD=1: use the binary already built
 
 dir="$(mktemp -d /tmp/evermirror-gateway-bench.XXXXXX)"
 mkdir -p "$dir/www" "$dir/nginx"

@@ -4,9 +4,10 @@
 #   bench/hypercore/run.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/bench/lib.sh"
 build="${1:-$root/build}"
 "$root/tests/interop/setup.sh" >/dev/null
-cmake --build "$build" --target feed_bench >/dev/null
+bench_build "$build" feed_bench
 dir="$(mktemp -d /tmp/evermirror-feed-bench.XXXXXX)"
 trap 'rm -rf "$dir"' EXIT
 ours="$("$build/bench/hypercore/feed_bench" --dir "$dir")"

@@ -6,10 +6,11 @@
 # machine's loopback.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$root/bench/lib.sh"
 build="${1:-$root/build}"
 shift || true
 "$root/tests/interop/setup.sh" >/dev/null
-cmake --build "$build" --target replication_bench evermirror-replicator >/dev/null
+bench_build "$build" replication_bench evermirror-replicator
 work="$(mktemp -d /tmp/evermirror-replication-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 echo "load before: $(uptime)"
