@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "shared/base/logging.h"
@@ -113,7 +115,10 @@ void SwarmLink::DialLoop() {
     if (id.ok()) {
       {
         absl::MutexLock lock(&mu_);
-        connected_[absl::StrCat(next->host, ":", next->port)] = *next;
+        std::vector<Candidate>& there = connected_[absl::StrCat(next->host, ":", next->port)];
+        const bool known = std::any_of(there.begin(), there.end(),
+                                       [&](const Candidate& c) { return c.discovery_key == next->discovery_key; });
+        if (!known) there.push_back(*next);
       }
       Report(*next, sv1::DIAL_OUTCOME_CONNECTED, "");
     } else {
@@ -124,15 +129,15 @@ void SwarmLink::DialLoop() {
 }
 
 void SwarmLink::OnConnectionClosed(const std::string& remote_address) {
-  std::optional<Candidate> closed;
+  std::vector<Candidate> closed;
   {
     absl::MutexLock lock(&mu_);
     auto it = connected_.find(remote_address);
     if (it == connected_.end()) return;
-    closed = it->second;
+    closed = std::move(it->second);
     connected_.erase(it);
   }
-  Report(*closed, sv1::DIAL_OUTCOME_DISCONNECTED, "");
+  for (const Candidate& c : closed) Report(c, sv1::DIAL_OUTCOME_DISCONNECTED, "");
 }
 
 void SwarmLink::Report(const Candidate& c, sv1::DialOutcome outcome, const std::string& error) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -61,7 +62,10 @@ class SwarmLink {
 
   absl::Mutex mu_;
   std::vector<Candidate> queue_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Candidate> connected_ ABSL_GUARDED_BY(mu_);  // by host:port
+  // By host:port: every candidate (topic) dialled there. Feeds of several topics share one
+  // connection to a peer, so when it closes each of them must be reported, or the swarm keeps
+  // the others "connected" and never offers them for a redial.
+  std::map<std::string, std::vector<Candidate>> connected_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace evermirror::replicator

@@ -106,5 +106,67 @@ TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
   ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
 }
 
+// Two topics dialled at one peer share a connection; when it closes, both are reported, so the
+// swarm offers both for a redial (before, only the topic dialled last was, and the other stayed
+// "connected" in the swarm's view: its downloads stalled until a restart).
+TEST(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
+  char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string tmp = tmpl;
+  metrics::Registry ma("replicator"), mb("replicator");
+  auto start = [&](const std::string& name, metrics::Registry* m) {
+    ReplicatorOptions options;
+    options.data_dir = tmp + "/" + name;
+    options.peers.listen_address = "127.0.0.1:0";
+    auto r = std::make_unique<Replicator>(options, env::DefaultFileSystem(), env::RealClock(), m);
+    EXPECT_TRUE(r->Start().ok());
+    return r;
+  };
+  auto a = start("a", &ma);
+  auto b = start("b", &mb);
+  const FeedInfo one = b->CreateFeed(FeedKind::kPlain).value();
+  const FeedInfo two = b->CreateFeed(FeedKind::kPlain).value();
+  for (const FeedInfo& f : {one, two}) {
+    ASSERT_TRUE(b->Append(f.key, {"x"}).ok());
+    ASSERT_TRUE(a->AddFeed(f.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
+  }
+  FakeSwarm swarm;
+  swarm.events = {Candidate(one.discovery_key, b->peer_port()), Candidate(two.discovery_key, b->peer_port())};
+  rpc::ServerOptions server_options;
+  server_options.listen_address = "127.0.0.1:0";
+  auto server = std::move(rpc::GrpcServer::Start(server_options, {{&swarm, sv1::Swarm::service_full_name()}}).value());
+  SwarmLinkOptions options;
+  options.swarm_address = server->addresses().front();
+  SwarmLink link(options, a.get());
+  a->SetConnectionClosedHook([&link](const std::string& address) { link.OnConnectionClosed(address); });
+  ASSERT_TRUE(link.Start().ok());
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while ((swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()) < 2 || a->GetFeed(one.key)->downloaded == 0 ||
+          a->GetFeed(two.key)->downloaded == 0) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()), 2u);
+  const uint32_t b_port = b->peer_port();
+  b.reset();
+  auto disconnected = [&](const FeedInfo& f) {
+    absl::MutexLock lock(&swarm.mu);
+    return std::count_if(swarm.reports.begin(), swarm.reports.end(), [&](const sv1::ReportDialResultRequest& r) {
+      return r.outcome() == sv1::DIAL_OUTCOME_DISCONNECTED && r.port() == b_port &&
+             r.discovery_key() == std::string(crypto::AsView(f.discovery_key));
+    });
+  };
+  while ((disconnected(one) == 0 || disconnected(two) == 0) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(disconnected(one), 1);
+  EXPECT_EQ(disconnected(two), 1);
+  link.Stop();
+  server->Shutdown(absl::Seconds(1));
+  a.reset();
+  ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
+}
+
 }  // namespace
 }  // namespace evermirror::replicator
