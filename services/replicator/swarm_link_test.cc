@@ -48,36 +48,55 @@ sv1::CandidateEvent Candidate(const crypto::Hash& dk, uint32_t port) {
   return e;
 }
 
+std::unique_ptr<Replicator> StartReplicator(const std::string& dir, metrics::Registry* metrics) {
+  ReplicatorOptions options;
+  options.data_dir = dir;
+  options.peers.listen_address = "127.0.0.1:0";
+  auto r = std::make_unique<Replicator>(options, env::DefaultFileSystem(), env::RealClock(), metrics);
+  EXPECT_TRUE(r->Start().ok());
+  return r;
+}
+
+// The fake swarm on loopback, handing out `events`, and a SwarmLink from `replicator` to it
+// that also hears of the replicator's closed connections. The replicator's hook holds the link,
+// so the replicator may close connections (be destroyed) after this is gone.
+struct LinkedSwarm {
+  LinkedSwarm(Replicator* replicator, std::vector<sv1::CandidateEvent> events) {
+    swarm.events = std::move(events);
+    rpc::ServerOptions server_options;
+    server_options.listen_address = "127.0.0.1:0";
+    server = std::move(rpc::GrpcServer::Start(server_options, {{&swarm, sv1::Swarm::service_full_name()}}).value());
+    SwarmLinkOptions options;
+    options.swarm_address = server->addresses().front();
+    link = std::make_shared<SwarmLink>(options, replicator);
+    replicator->SetConnectionClosedHook([link = link](const std::string& address) { link->OnConnectionClosed(address); });
+    EXPECT_TRUE(link->Start().ok());
+  }
+  ~LinkedSwarm() {
+    link->Stop();
+    server->Shutdown(absl::Seconds(1));
+  }
+  FakeSwarm swarm;
+  std::unique_ptr<rpc::GrpcServer> server;
+  std::shared_ptr<SwarmLink> link;
+};
+
 TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
   char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string tmp = tmpl;
-  auto make = [&](const std::string& name, metrics::Registry* m) {
-    ReplicatorOptions options;
-    options.data_dir = tmp + "/" + name;
-    options.peers.listen_address = "127.0.0.1:0";
-    auto r = std::make_unique<Replicator>(options, env::DefaultFileSystem(), env::RealClock(), m);
-    EXPECT_TRUE(r->Start().ok());
-    return r;
-  };
   metrics::Registry ma("replicator"), mb("replicator");
-  auto a = make("a", &ma);
-  auto b = make("b", &mb);
+  auto a = StartReplicator(tmp + "/a", &ma);
+  auto b = StartReplicator(tmp + "/b", &mb);
   const FeedInfo feed = b->CreateFeed(FeedKind::kPlain).value();
   ASSERT_TRUE(b->Append(feed.key, {"x"}).ok());
   ASSERT_TRUE(a->AddFeed(feed.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
 
-  FakeSwarm swarm;
-  swarm.events = {Candidate(feed.discovery_key, b->peer_port()), Candidate(feed.discovery_key, 1),
-                  Candidate(feed.discovery_key, a->peer_port())};  // b, nobody, ourselves
-  rpc::ServerOptions server_options;
-  server_options.listen_address = "127.0.0.1:0";
-  auto server = std::move(rpc::GrpcServer::Start(server_options, {{&swarm, sv1::Swarm::service_full_name()}}).value());
-  SwarmLinkOptions options;
-  options.swarm_address = server->addresses().front();
-  SwarmLink link(options, a.get());
-  a->SetConnectionClosedHook([&link](const std::string& address) { link.OnConnectionClosed(address); });
-  ASSERT_TRUE(link.Start().ok());
+  auto linked = std::make_unique<LinkedSwarm>(
+      a.get(), std::vector<sv1::CandidateEvent>{Candidate(feed.discovery_key, b->peer_port()),
+                                                Candidate(feed.discovery_key, 1),
+                                                Candidate(feed.discovery_key, a->peer_port())});  // b, nobody, ourselves
+  FakeSwarm& swarm = linked->swarm;
 
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while ((swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()) == 0 ||
@@ -100,8 +119,7 @@ TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
     absl::MutexLock lock(&swarm.mu);
     EXPECT_EQ(swarm.reports.back().outcome(), sv1::DIAL_OUTCOME_DISCONNECTED);
   }
-  link.Stop();
-  server->Shutdown(absl::Seconds(1));
+  linked.reset();
   a.reset();
   ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
 }
@@ -114,32 +132,18 @@ TEST(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string tmp = tmpl;
   metrics::Registry ma("replicator"), mb("replicator");
-  auto start = [&](const std::string& name, metrics::Registry* m) {
-    ReplicatorOptions options;
-    options.data_dir = tmp + "/" + name;
-    options.peers.listen_address = "127.0.0.1:0";
-    auto r = std::make_unique<Replicator>(options, env::DefaultFileSystem(), env::RealClock(), m);
-    EXPECT_TRUE(r->Start().ok());
-    return r;
-  };
-  auto a = start("a", &ma);
-  auto b = start("b", &mb);
+  auto a = StartReplicator(tmp + "/a", &ma);
+  auto b = StartReplicator(tmp + "/b", &mb);
   const FeedInfo one = b->CreateFeed(FeedKind::kPlain).value();
   const FeedInfo two = b->CreateFeed(FeedKind::kPlain).value();
   for (const FeedInfo& f : {one, two}) {
     ASSERT_TRUE(b->Append(f.key, {"x"}).ok());
     ASSERT_TRUE(a->AddFeed(f.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
   }
-  FakeSwarm swarm;
-  swarm.events = {Candidate(one.discovery_key, b->peer_port()), Candidate(two.discovery_key, b->peer_port())};
-  rpc::ServerOptions server_options;
-  server_options.listen_address = "127.0.0.1:0";
-  auto server = std::move(rpc::GrpcServer::Start(server_options, {{&swarm, sv1::Swarm::service_full_name()}}).value());
-  SwarmLinkOptions options;
-  options.swarm_address = server->addresses().front();
-  SwarmLink link(options, a.get());
-  a->SetConnectionClosedHook([&link](const std::string& address) { link.OnConnectionClosed(address); });
-  ASSERT_TRUE(link.Start().ok());
+  auto linked = std::make_unique<LinkedSwarm>(
+      a.get(), std::vector<sv1::CandidateEvent>{Candidate(one.discovery_key, b->peer_port()),
+                                                Candidate(two.discovery_key, b->peer_port())});
+  FakeSwarm& swarm = linked->swarm;
 
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while ((swarm.Count(sv1::DIAL_OUTCOME_CONNECTED, b->peer_port()) < 2 || a->GetFeed(one.key)->downloaded == 0 ||
@@ -162,8 +166,7 @@ TEST(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
   }
   EXPECT_EQ(disconnected(one), 1);
   EXPECT_EQ(disconnected(two), 1);
-  link.Stop();
-  server->Shutdown(absl::Seconds(1));
+  linked.reset();
   a.reset();
   ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
 }
