@@ -70,7 +70,9 @@ grpc::Status GatewayAdminService::GetSite(grpc::ServerContext*, const v1::GetSit
     if (!aliased.ok()) return rpc::ToGrpcStatus(absl::NotFoundError("no site with that key or alias"));
     key = *aliased;
   }
-  absl::StatusOr<SiteInfo> info = source_->GetSite(*key);
+  // Fresh: ingest asks right after it saw the replicator change, and this service's own view
+  // of the replicator may not have caught up yet.
+  absl::StatusOr<SiteInfo> info = source_->GetFreshSite(*key);
   if (!info.ok()) return rpc::ToGrpcStatus(info.status());
   SiteSummary summary{*key, info->served_version, info->latest_version, std::nullopt, info->served_version > 0};
   Fill(summary, out);

@@ -91,6 +91,7 @@ void ReplicatorSiteSource::WatchLoop() {
 }
 
 void ReplicatorSiteSource::OnFeedStatus(const rv1::FeedStatus& status) {
+  ++changes_received_;  // before the lookup: Load relies on this order
   absl::StatusOr<crypto::PublicKey> key = crypto::ParsePublicKeyText(status.key());
   if (!key.ok()) return;
   const std::string raw(crypto::AsView(*key));
@@ -144,11 +145,20 @@ absl::StatusOr<std::shared_ptr<ReplicatorSiteSource::Site>> ReplicatorSiteSource
   drive::ReaderOptions reader_options;
   reader_options.node_cache_bytes = options_.node_cache_bytes;
   site->reader = std::make_unique<drive::ArchiveReader>(site->metadata.get(), site->content.get(), reader_options);
+  const uint64_t changes_before = changes_received_;
   EM_RETURN_IF_ERROR(Refresh(*site));
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = sites_.emplace(std::string(key), site);
-  content_to_site_[std::string(crypto::AsView(site->content_key))] = std::string(key);
-  return it->second;  // a concurrent Load may have won: use its copy
+  if (options_.loading_hook_for_testing) options_.loading_hook_for_testing();
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = sites_.emplace(std::string(key), site);
+    if (!inserted) return it->second;  // a concurrent Load won: use its copy
+    content_to_site_[std::string(crypto::AsView(site->content_key))] = std::string(key);
+  }
+  // A change that arrived while the site was read found it unregistered and was dropped
+  // (OnFeedStatus counts before it looks up, so it shows here): read again, or the site would
+  // keep that stale state until its next change, which may never come.
+  if (changes_received_ != changes_before) EM_RETURN_IF_ERROR(Refresh(*site));
+  return site;
 }
 
 // Brings a site's versions up to date: the newest version whose metadata blocks are all stored
@@ -203,6 +213,17 @@ SiteInfo ReplicatorSiteSource::InfoOf(const Site& site) {
 absl::StatusOr<SiteInfo> ReplicatorSiteSource::GetSite(std::string_view key) {
   EM_ASSIGN_OR_RETURN(std::shared_ptr<Site> site, Load(key));
   return InfoOf(*site);
+}
+
+absl::StatusOr<SiteInfo> ReplicatorSiteSource::GetFreshSite(std::string_view key) {
+  EM_ASSIGN_OR_RETURN(std::shared_ptr<Site> site, Load(key));
+  const SiteInfo before = InfoOf(*site);
+  EM_RETURN_IF_ERROR(Refresh(*site));
+  SiteInfo now = InfoOf(*site);
+  if (now.served_version != before.served_version || now.latest_version != before.latest_version) {
+    Notify({SiteChangeKind::kUpdated, now.key});  // ahead of the stream: caches drop the old state
+  }
+  return now;
 }
 
 absl::StatusOr<std::string> ReplicatorSiteSource::ResolveAlias(std::string_view alias) {

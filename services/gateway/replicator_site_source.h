@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,9 @@ struct ReplicatorSiteSourceOptions {
   absl::Duration fetch_timeout = absl::Seconds(10);  // sparse sites: wait for on-demand blocks
   size_t node_cache_bytes = 2u << 20;                // decoded metadata per site
   absl::Duration reconnect_delay = absl::Seconds(1); // after the replicator's stream breaks
+  // Tests only: runs while a site is being loaded, after it was read and before it is
+  // registered, so a test can land a change in that window.
+  std::function<void()> loading_hook_for_testing;
 };
 
 // What the admin API reports per site.
@@ -50,6 +54,13 @@ class ReplicatorSiteSource final : public SiteSource {
   // Routes from ingest: replaces every alias and pin set before through this call.
   void SetRoutes(std::map<std::string, std::string> aliases, std::map<std::string, uint64_t> pins);
   std::vector<SiteSummary> Summaries();
+  // The site as the replicator stores it now: re-read even if loaded (and subscribers told
+  // when that moved it), not as the last change from the replicator's stream left it. For
+  // callers that have just seen the replicator change (ingest's progress) and must not get
+  // an answer from before it.
+  absl::StatusOr<SiteInfo> GetFreshSite(std::string_view key);
+  // Changes received from the replicator's stream so far.
+  uint64_t changes_received() const { return changes_received_; }
   std::vector<std::string> AliasesOf(std::string_view key);
 
   absl::StatusOr<SiteInfo> GetSite(std::string_view key) override;
@@ -74,6 +85,7 @@ class ReplicatorSiteSource final : public SiteSource {
   replicator::ReplicatorClient* const client_;
   const ReplicatorSiteSourceOptions options_;
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> changes_received_{0};  // counted before they are looked up
   std::thread watcher_;
 
   absl::Mutex mu_;

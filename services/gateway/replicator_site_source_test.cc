@@ -60,7 +60,8 @@ class ReplicatorSiteSourceTest : public ::testing::Test {
     Copy(meta.feed->feed(), mirrored.feed->feed(), 0, meta.feed->feed().length());
     ASSERT_TRUE(mirror.OnBlocksStored(*mirrored.feed, 0).has_value());
     Copy(content.feed->feed(), mirror.Linked(key_)->feed->feed(), 0, v1_content_);
-    author_content_ = content.feed->feed_ptr();
+    content_key_ = content.feed->key();
+    content_length_ = content.feed->feed().length();
     StartMirror();
   }
   void StartMirror() {
@@ -78,7 +79,29 @@ class ReplicatorSiteSourceTest : public ::testing::Test {
     source_ = std::make_unique<ReplicatorSiteSource>(client_.get(), ReplicatorSiteSourceOptions());
     source_->Start();
   }
+  // A source of its own, not following the replicator's stream unless `follow`.
+  std::unique_ptr<ReplicatorSiteSource> NewSource(ReplicatorSiteSourceOptions options, bool follow) {
+    auto source = std::make_unique<ReplicatorSiteSource>(client_.get(), options);
+    if (follow) source->Start();
+    return source;
+  }
+  // The author's replicator serves the rest of the content; the mirror dials it and this
+  // returns once the mirror has stored all of it.
+  void DownloadTheRest() {
+    replicator::ReplicatorOptions options;
+    options.data_dir = "author";
+    options.peers.listen_address = "127.0.0.1:0";
+    author_ = std::make_unique<replicator::Replicator>(options, &author_fs_, env::RealClock(), &author_metrics_);
+    ASSERT_TRUE(author_->Start().ok());
+    ASSERT_TRUE(client_->Connect("127.0.0.1", author_->peer_port(), crypto::HashHex(crypto::DiscoveryKey(key_))).ok());
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (client_->FirstMissing(content_key_, 0, content_length_).value_or(0) < content_length_) {
+      ASSERT_LT(absl::Now(), deadline) << "the mirror did not download the content";
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  }
   void TearDown() override {
+    author_.reset();
     source_.reset();
     server_->Shutdown(absl::Seconds(1));
     replicator_.reset();
@@ -91,8 +114,11 @@ class ReplicatorSiteSourceTest : public ::testing::Test {
   env::SimClock clock_;
   crypto::PublicKey key_{};
   uint64_t v1_content_ = 0;
-  std::shared_ptr<hypercore::Feed> author_content_;
+  crypto::PublicKey content_key_{};
+  uint64_t content_length_ = 0;
   metrics::Registry metrics_{"replicator"};
+  metrics::Registry author_metrics_{"replicator"};
+  std::unique_ptr<replicator::Replicator> author_;  // serves what the mirror lacks
   std::unique_ptr<replicator::Replicator> replicator_;
   std::unique_ptr<replicator::ReplicatorService> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
@@ -130,15 +156,7 @@ TEST_F(ReplicatorSiteSourceTest, ContentArrivingFromAPeerMovesTheServedVersionLi
       complete.Notify();
     }
   });
-  // The author's replicator serves the rest; the mirror dials it.
-  author_content_.reset();
-  replicator::ReplicatorOptions options;
-  options.data_dir = "author";
-  options.peers.listen_address = "127.0.0.1:0";
-  metrics::Registry author_metrics("replicator");
-  replicator::Replicator author(options, &author_fs_, env::RealClock(), &author_metrics);
-  ASSERT_TRUE(author.Start().ok());
-  ASSERT_TRUE(client_->Connect("127.0.0.1", author.peer_port(), crypto::HashHex(crypto::DiscoveryKey(key_))).ok());
+  DownloadTheRest();
   EXPECT_TRUE(complete.WaitForNotificationWithTimeout(absl::Seconds(30)));
   source_->Unsubscribe(id);
   std::string out;
@@ -163,6 +181,51 @@ TEST_F(ReplicatorSiteSourceTest, ASiteAddedAfterARequestForItIsNotified) {
   source_->Unsubscribe(id);
   // Nothing downloaded yet: no longer "not found", but not servable either.
   EXPECT_EQ(directory.GetSite(raw).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// The replicator's change stream may deliver the content's arrival while a request is loading
+// the site: that change finds no site to refresh, so Load must notice it and read again, or the
+// site stays at its old version (503 for a fully mirrored site) until some later change.
+TEST_F(ReplicatorSiteSourceTest, AChangeWhileTheSiteLoadsIsNotLost) {
+  ReplicatorSiteSourceOptions options;
+  ReplicatorSiteSource* source = nullptr;
+  bool ran = false;
+  options.loading_hook_for_testing = [&] {
+    if (ran) return;
+    ran = true;
+    const uint64_t seen = source->changes_received();
+    DownloadTheRest();
+    // The stream reports the arrival (promptly on loopback): let it land in this window.
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (source->changes_received() == seen && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+    absl::SleepFor(absl::Milliseconds(300));
+  };
+  std::unique_ptr<ReplicatorSiteSource> own = NewSource(options, /*follow=*/true);
+  source = own.get();
+  absl::SleepFor(absl::Milliseconds(200));  // the stream's initial listing is in
+  const SiteInfo info = source->GetSite(Key()).value();
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(info.served_version, 3u);
+  EXPECT_EQ(source->GetSite(Key())->served_version, 3u);
+}
+
+// The admin API answers from the replicator's state at the time of the call, and tells
+// subscribers (the HTTP layer's caches) when that moved the site.
+TEST_F(ReplicatorSiteSourceTest, AFreshReadDoesNotWaitForTheStream) {
+  std::unique_ptr<ReplicatorSiteSource> source = NewSource({}, /*follow=*/false);
+  ASSERT_EQ(source->GetSite(Key())->served_version, 2u);
+  DownloadTheRest();
+  EXPECT_EQ(source->GetSite(Key())->served_version, 2u);  // as last read: no stream here
+  std::vector<SiteChange> changes;
+  const auto id = source->Subscribe([&](const SiteChange& change) { changes.push_back(change); });
+  EXPECT_EQ(source->GetFreshSite(Key())->served_version, 3u);
+  EXPECT_EQ(source->GetSite(Key())->served_version, 3u);
+  EXPECT_EQ(source->GetFreshSite(Key())->served_version, 3u);  // unchanged: told once
+  source->Unsubscribe(id);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, SiteChangeKind::kUpdated);
+  EXPECT_EQ(changes[0].key, Key());
+  EXPECT_EQ(source->GetFreshSite(std::string(32, 'x')).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ReplicatorSiteSourceTest, AliasesAndPinsComeFromRoutes) {
