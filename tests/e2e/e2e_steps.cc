@@ -12,6 +12,7 @@
 #include "shared/rpc/client.h"
 #include "shared/rpc/status.h"
 #include "tests/tools/child_process.h"
+#include "tests/tools/receipts.h"
 
 namespace evermirror::e2e {
 namespace {
@@ -98,44 +99,12 @@ CliResult RunCli(const Host& host, const std::string& cli_binary, std::vector<st
 
 std::optional<cmd::Receipt> AwaitReceipt(Host& reader, const std::string& box_key, uint64_t* from,
                                          const std::function<bool(const cmd::Receipt&)>& match, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    grpc::ClientContext context;
-    rpc::PrepareContext(&context, absl::Seconds(20));
-    iv1::GetReceiptsRequest request;
-    request.set_box_key(box_key);
-    request.set_from_index(*from);
-    request.set_wait_ms(1000);  // a long poll: answered as soon as a receipt arrives
-    iv1::GetReceiptsResponse response;
-    if (!reader.ingest().GetReceipts(&context, request, &response).ok()) {
-      absl::SleepFor(absl::Milliseconds(100));  // not followed yet, or ingest restarting
-      continue;
-    }
-    for (const iv1::IndexedReceipt& r : response.receipts()) {
-      *from = r.index() + 1;
-      if (match(r.receipt())) return r.receipt();
-    }
-  }
-  return std::nullopt;
+  // Retry on errors: the reader may not follow the box yet, or its ingest may be restarting.
+  return testing::AwaitReceipt(reader.ingest(), box_key, from, match, timeout, testing::OnReceiptsError::kRetry);
 }
 
 std::map<uint64_t, int> CommandReceipts(Host& box, const std::string& log_key) {
-  std::map<uint64_t, int> out;
-  const crypto::PublicKey key = crypto::ParsePublicKeyText(box.identity().receipt_log_key()).value();
-  absl::StatusOr<replicator::v1::FeedStatus> feed = box.replicator().GetFeed(key);
-  if (!feed.ok()) return out;
-  for (uint64_t start = 1; start < feed->length(); start += 512) {
-    auto blocks = box.replicator().ReadBlocks(key, start, std::min<uint64_t>(512, feed->length() - start), false,
-                                              absl::ZeroDuration());
-    if (!blocks.ok()) break;
-    for (const replicator::BlockRead& b : *blocks) {
-      cmd::Receipt r;
-      if (b.data && r.ParseFromString(*b.data) && r.has_command() && r.command().log_key() == log_key) {
-        ++out[r.command().index()];
-      }
-    }
-  }
-  return out;
+  return testing::CommandReceipts(box.replicator(), box.identity().receipt_log_key(), log_key);
 }
 
 std::optional<gateway::RawResponse> HttpGet(const std::string& ip, const std::string& path) {

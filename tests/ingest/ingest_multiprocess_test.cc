@@ -26,6 +26,7 @@
 #include "shared/rpc/client.h"
 #include "shared/rpc/status.h"
 #include "tests/tools/command_timing.h"
+#include "tests/tools/receipts.h"
 #include "tests/tools/service_process.h"
 
 namespace evermirror::testing {
@@ -174,44 +175,16 @@ class IngestMultiprocessTest : public ::testing::Test {
   }
 
   // Follows the box's receipt log as `reader` sees it, from `*from`, until `match` accepts a
-  // receipt (returned). Long polls: no sleeping.
+  // receipt (returned). Both ingests run throughout: an RPC error fails the wait.
   std::optional<cmd::Receipt> AwaitReceipt(Node& reader, uint64_t* from,
                                            const std::function<bool(const cmd::Receipt&)>& match) {
-    const absl::Time deadline = absl::Now() + kPatience;
-    while (absl::Now() < deadline) {
-      grpc::ClientContext context;
-      iv1::GetReceiptsRequest request;
-      request.set_box_key(box_.id.receipt_log_key());
-      request.set_from_index(*from);
-      request.set_wait_ms(1000);
-      iv1::GetReceiptsResponse response;
-      if (!reader.admin->GetReceipts(&context, request, &response).ok()) return std::nullopt;
-      for (const iv1::IndexedReceipt& r : response.receipts()) {
-        *from = r.index() + 1;
-        if (match(r.receipt())) return r.receipt();
-      }
-    }
-    return std::nullopt;
+    return testing::AwaitReceipt(*reader.admin, box_.id.receipt_log_key(), from, match, kPatience,
+                                 testing::OnReceiptsError::kGiveUp);
   }
 
   // Every command receipt in the box's receipt log for the laptop's log, by index (counted).
   std::map<uint64_t, int> BoxCommandReceipts() {
-    std::map<uint64_t, int> out;
-    const crypto::PublicKey key = crypto::ParsePublicKeyText(box_.id.receipt_log_key()).value();
-    const uint64_t length = box_.replicator->GetFeed(key)->length();
-    for (uint64_t start = 1; start < length; start += 512) {
-      auto blocks = box_.replicator->ReadBlocks(key, start, std::min<uint64_t>(512, length - start), false,
-                                                absl::ZeroDuration());
-      if (!blocks.ok()) break;
-      for (const replicator::BlockRead& b : *blocks) {
-        cmd::Receipt r;
-        if (b.data && r.ParseFromString(*b.data) && r.has_command() &&
-            r.command().log_key() == laptop_.id.command_log_key()) {
-          ++out[r.command().index()];
-        }
-      }
-    }
-    return out;
+    return testing::CommandReceipts(*box_.replicator, box_.id.receipt_log_key(), laptop_.id.command_log_key());
   }
 
   std::string tmp_;
