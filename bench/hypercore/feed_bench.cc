@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
     std::printf("         (of which %.0f ms is the final commit's fsync)\n", commit * 1000);
   }
   for (const Workload& w : workloads) {
+    if (only != nullptr && std::strstr(w.name, only) == nullptr) continue;
     if (w.batch == 1 && w.block_size == 1024 && !quick) continue;  // fsync-bound; one small run suffices
     Workload small = w;
     small.blocks = std::min<uint64_t>(w.blocks, 2000 / scale) / w.batch * w.batch;
@@ -199,6 +200,7 @@ int main(int argc, char** argv) {
     Report("durable", small, t, AppendBound(small, b));
   }
   for (const Workload& w : {workloads[0], workloads[3]}) {
+    if (only != nullptr && std::strstr(w.name, only) == nullptr && std::strcmp(only, "verify") != 0) continue;
     RunAppend(dir + "/src", w, false);
     uint64_t signatures = 0;
     const double t = RunVerify(dir + "/src", dir + "/replica", w, &signatures);

@@ -2,6 +2,7 @@
 # Feed benchmark: evermirror's feed and npm hypercore 7.7.1 on the same workloads, same run,
 # beside the libsodium bound; prints the ratio for every workload.
 #   bench/hypercore/run.sh [BUILD_DIR]
+#   FEED_BENCH_ONLY=NAME  only the workloads whose name contains NAME ("verify": the reader path only)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 source "$root/bench/lib.sh"

@@ -166,29 +166,48 @@ TEST(FeedFaultTest, FullDiskRefusesTheAppendAndKeepsStoredData) {
   EXPECT_TRUE(reopened->Append("after").ok());  // space freed by the recovery's truncation
 }
 
-TEST(FeedFaultTest, ReplicaDyingMidDownloadKeepsOnlyVerifiedBlocks) {
+// With auto_flush a commit follows every block; without it (the replicator's way) blocks are
+// held and committed every few blocks, so death can come with held writes in memory.
+class ReplicaCrashTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ReplicaCrashTest, ReplicaDyingMidDownloadKeepsOnlyVerifiedBlocks) {
+  const bool auto_flush = GetParam();
   env::MemFileSystem origin;
   const crypto::KeyPair kp = crypto::GenerateKeyPair();
   auto writer = Feed::Create(&origin, "w", kp).value();
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(writer->Append(absl::StrCat("b", i, std::string(i * 13, '+'))).ok());
-  for (int64_t n = 0; n < 120; n += 3) {
+  FeedOptions options;
+  options.auto_flush = auto_flush;
+  for (int64_t n = 0; n < (auto_flush ? 120 : 60); n += auto_flush ? 3 : 1) {
     SCOPED_TRACE(absl::StrCat("died at write ", n));
     env::MemFileSystem mem;
     env::FaultFileSystem fs(&mem);
+    uint64_t acknowledged = 0;  // blocks stored and committed
     {
-      auto reader = Feed::OpenOrCreateReplica(&fs, "r", kp.public_key).value();
+      auto reader = Feed::OpenOrCreateReplica(&fs, "r", kp.public_key, options).value();
       fs.DieAtWrite(fs.writes() + n, n % 2 == 0);
       RemoteTree remote;
       for (uint64_t i = 0; i < 40; ++i) {
         auto proof = writer->ProofFor(i, reader->Digest(i), false, &remote).value();
         if (!reader->Put(i, writer->Get(i).value(), proof).ok()) break;
+        if (auto_flush) acknowledged = i + 1;
+        if (!auto_flush && i % 7 == 6) {
+          if (!reader->Flush().ok()) break;
+          acknowledged = i + 1;
+        }
       }
     }
     mem.Crash(env::CrashMode::kKeepRandomSubset, static_cast<uint64_t>(n));
-    auto reader = Feed::OpenOrCreateReplica(&mem, "r", kp.public_key).value();
+    auto reader = Feed::OpenOrCreateReplica(&mem, "r", kp.public_key, options).value();
     uint64_t corrupt = 0;
     ASSERT_TRUE(reader->Audit(&corrupt).ok());
     EXPECT_EQ(corrupt, 0u);
+    EXPECT_GE(reader->NextMissing(0), acknowledged) << "a committed block was lost";
+    for (uint64_t i = 0; i < 40; ++i) {
+      if (reader->Has(i)) {
+        EXPECT_EQ(reader->Get(i).value(), writer->Get(i).value()) << i;
+      }
+    }
     RemoteTree remote;  // the download completes from wherever it stopped
     for (uint64_t i = reader->NextMissing(0); i < 40; i = reader->NextMissing(i + 1)) {
       auto proof = writer->ProofFor(i, reader->Digest(i), false, &remote).value();
@@ -198,6 +217,11 @@ TEST(FeedFaultTest, ReplicaDyingMidDownloadKeepsOnlyVerifiedBlocks) {
     EXPECT_EQ(reader->length(), 40u);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Commits, ReplicaCrashTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("EveryBlock") : std::string("EverySeventhBlock");
+                         });
 
 }  // namespace
 }  // namespace evermirror::hypercore

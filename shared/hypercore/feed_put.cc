@@ -13,6 +13,8 @@ namespace evermirror::hypercore {
 namespace {
 
 constexpr uint64_t kMaxIndex = uint64_t{1} << 52;  // far beyond any real feed; keeps flat math in range
+// Verified blocks up to this size are held (FeedStorage::HoldData) rather than written one by one.
+constexpr size_t kHoldBlockBytes = 16 * 1024;
 
 absl::Status BadProof(uint64_t index, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("block ", index, ": ", ToAbsl(why)));
@@ -172,11 +174,17 @@ absl::Status Feed::WriteVerified(uint64_t index, std::optional<std::string_view>
                                  std::optional<std::pair<uint64_t, crypto::Signature>> signature) {
   if (data.has_value()) {
     EM_ASSIGN_OR_RETURN(uint64_t offset, DataOffset(index, nodes));
-    EM_RETURN_IF_ERROR(storage_->WriteData(offset, *data));
+    // Small blocks are held and written in runs (their syscalls would cost as much as their
+    // hashing); a large one is written at once, rather than copied first.
+    if (data->size() <= kHoldBlockBytes) {
+      EM_RETURN_IF_ERROR(storage_->HoldData(offset, *data));
+    } else {
+      EM_RETURN_IF_ERROR(storage_->WriteData(offset, *data));
+    }
     offset_hint_index_ = index + 1;
     offset_hint_ = offset + data->size();
   }
-  EM_RETURN_IF_ERROR(storage_->WriteNodes(nodes));
+  EM_RETURN_IF_ERROR(storage_->HoldNodes(nodes));
   if (signature.has_value()) EM_RETURN_IF_ERROR(storage_->WriteSignature(signature->first, signature->second));
 
   // Same order as the reference (_writeDone): proof nodes, the leaf, then the data bit.

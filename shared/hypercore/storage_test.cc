@@ -1,0 +1,100 @@
+// FeedStorage's held writes (the reader path's small blocks and nodes): when they reach the
+// files, what reads see before that, and what a failed write leaves.
+#include "shared/hypercore/storage.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "shared/env/testing/fault_file_system.h"
+#include "shared/env/testing/mem_file_system.h"
+
+namespace evermirror::hypercore {
+namespace {
+
+Node MakeNode(uint64_t index) {
+  Node node;
+  node.index = index;
+  node.hash.fill(static_cast<uint8_t>(index + 1));
+  node.size = 1000 + index;
+  return node;
+}
+
+std::string Block(int i) { return std::string(1024, static_cast<char>('a' + i % 26)); }
+
+class HeldWritesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { storage_ = FeedStorage::Open(&fs_, "f", /*create=*/true).value(); }
+  std::string DataFile() { return mem_.Contents("f/data").value(); }
+
+  env::MemFileSystem mem_;
+  env::FaultFileSystem fs_{&mem_};
+  std::unique_ptr<FeedStorage> storage_;
+};
+
+TEST_F(HeldWritesTest, SmallWritesGoOutInRunsAndAreReadableMeanwhile) {
+  const int64_t before = fs_.writes();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  std::vector<Node> nodes;
+  for (uint64_t i = 0; i < 200; ++i) nodes.push_back(MakeNode(i));
+  ASSERT_TRUE(storage_->HoldNodes(nodes).ok());
+  EXPECT_EQ(fs_.writes(), before) << "held writes went out one by one";
+  std::string out;
+  ASSERT_TRUE(storage_->ReadData(1024 * 50, 1024, &out).ok());  // from memory
+  EXPECT_EQ(out, Block(50));
+  EXPECT_EQ(fs_.writes(), before);
+  EXPECT_EQ(storage_->ReadNode(17).value(), MakeNode(17));  // writes the held nodes first
+  ASSERT_TRUE(storage_->SyncContent().ok());
+  EXPECT_LE(fs_.writes(), before + 2) << "one run of data, one of nodes";
+  const std::string data = DataFile();
+  ASSERT_EQ(data.size(), 100u * 1024);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(data.substr(1024 * i, 1024), Block(i)) << i;
+  for (uint64_t i = 0; i < 200; ++i) EXPECT_EQ(storage_->ReadNode(i).value(), MakeNode(i)) << i;
+}
+
+TEST_F(HeldWritesTest, AFullBufferOrAGapWritesWhatIsHeld) {
+  const int64_t before = fs_.writes();
+  for (int i = 0; i < 256; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  EXPECT_EQ(fs_.writes(), before + 1) << "kHeldBytes held: written";
+  ASSERT_TRUE(storage_->HoldData(1024 * 256, Block(0)).ok());
+  ASSERT_TRUE(storage_->HoldData(1024 * 300, Block(1)).ok());  // not contiguous
+  EXPECT_EQ(fs_.writes(), before + 2);
+  ASSERT_TRUE(storage_->SyncContent().ok());
+  const std::string data = DataFile();
+  EXPECT_EQ(data.substr(1024 * 256, 1024), Block(0));
+  EXPECT_EQ(data.substr(1024 * 300, 1024), Block(1));
+}
+
+TEST_F(HeldWritesTest, ADirectWriteOverHeldDataLandsAfterIt) {
+  ASSERT_TRUE(storage_->HoldData(0, std::string(4096, 'h')).ok());
+  ASSERT_TRUE(storage_->WriteData(1024, std::string(1024, 'd')).ok());
+  ASSERT_TRUE(storage_->HoldNodes({MakeNode(3), MakeNode(4)}).ok());
+  Node changed = MakeNode(4);
+  changed.size = 7;
+  ASSERT_TRUE(storage_->WriteNodes({changed}).ok());
+  ASSERT_TRUE(storage_->SyncContent().ok());
+  EXPECT_EQ(DataFile(), std::string(1024, 'h') + std::string(1024, 'd') + std::string(2048, 'h'));
+  EXPECT_EQ(storage_->ReadNode(4).value()->size, 7u);
+  EXPECT_EQ(storage_->ReadNode(3).value(), MakeNode(3));
+}
+
+TEST_F(HeldWritesTest, AFailedWriteStaysHeldAndFailsEverySyncUntilItSucceeds) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  fs_.FailWriteNumber(fs_.writes());
+  EXPECT_FALSE(storage_->SyncContent().ok());
+  std::string out;
+  ASSERT_TRUE(storage_->ReadData(1024 * 9, 1024, &out).ok());  // still held
+  EXPECT_EQ(out, Block(9));
+  ASSERT_TRUE(storage_->SyncContent().ok());
+  mem_.Crash(env::CrashMode::kDropUnsynced);
+  ASSERT_EQ(DataFile().size(), 10u * 1024);
+  EXPECT_EQ(DataFile().substr(9 * 1024), Block(9));
+}
+
+TEST_F(HeldWritesTest, SizeQueriesSeeHeldWrites) {
+  ASSERT_TRUE(storage_->HoldData(0, std::string(3000, 'x')).ok());
+  ASSERT_TRUE(storage_->HoldNodes({MakeNode(0), MakeNode(1), MakeNode(2)}).ok());
+  EXPECT_EQ(storage_->DataSize().value(), 3000u);
+  EXPECT_EQ(storage_->NodeSlots().value(), 3u);
+}
+
+}  // namespace
+}  // namespace evermirror::hypercore
