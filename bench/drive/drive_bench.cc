@@ -8,6 +8,7 @@
 #include <random>
 
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "shared/drive/archive.h"
 #include "shared/drive/publish.h"
@@ -68,6 +69,8 @@ int Publish(env::FileSystem& fs, const std::string& dir, const std::string& stor
 
 int main(int argc, char** argv) {
   using namespace evermirror;
+  // As the CLI and the services run: no lock-order checking on every Mutex lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   env::FileSystem& fs = *env::DefaultFileSystem();
   const std::string cmd = argc > 2 ? argv[1] : "";
   int n = 0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -262,6 +263,8 @@ Flags ParseFlags(int argc, char** argv) {
 }
 
 int Main(int argc, char** argv) {
+  // As the replicator runs (rpc::PrepareServiceProcess): no lock-order checking on every lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const Flags flags = ParseFlags(argc, argv);
   const double scale = flags.quick ? 0.1 : 1.0;
   std::vector<Workload> workloads;

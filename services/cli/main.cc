@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/synchronization/mutex.h"
 #include "services/cli/feed_commands.h"
 #include "services/cli/mirror_commands.h"
 #include "services/cli/pair_commands.h"
@@ -9,6 +10,9 @@
 #include "services/cli/up_command.h"
 
 int main(int argc, char** argv) {
+  // As the services run (rpc::PrepareServiceProcess): Debian's Abseil otherwise checks lock
+  // order on every Mutex lock, a cost on each block `site publish` appends.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc >= 2 && std::strcmp(argv[1], "feed") == 0) return evermirror::cli::RunFeedCommand(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "site") == 0) return evermirror::cli::RunSiteCommand(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "mirror") == 0) return evermirror::cli::RunMirrorCommand(argc, argv);

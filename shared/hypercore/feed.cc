@@ -456,7 +456,7 @@ void Feed::GrowNodeCache(uint64_t index) {
 
 void Feed::ClearNodeCache() { std::fill(node_cached_.begin(), node_cached_.end(), false); }
 
-absl::StatusOr<uint64_t> Feed::DataOffset(uint64_t index, const std::vector<Node>& hint) {
+absl::StatusOr<uint64_t> Feed::DataOffset(uint64_t index, absl::Span<const Node> hint) {
   if (index == offset_hint_index_) return offset_hint_;
   uint64_t offset = 0;
   for (uint64_t root : flat::FullRoots(2 * index)) {

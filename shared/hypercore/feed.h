@@ -15,8 +15,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "shared/crypto/crypto.h"
 #include "shared/env/file_system.h"
 #include "shared/hypercore/merkle.h"
@@ -181,7 +183,7 @@ class Feed {
   void ClearNodeCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<Node>> RootsLocked(uint64_t length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Byte offset of block `index`, using `hint` nodes before storage.
-  absl::StatusOr<uint64_t> DataOffset(uint64_t index, const std::vector<Node>& hint) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> DataOffset(uint64_t index, absl::Span<const Node> hint) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A snapshot of the dirty bitfield pages (index, content), numbered in the order taken.
   struct PendingCommit {
@@ -202,12 +204,13 @@ class Feed {
                                 std::vector<Node>* nodes, crypto::Signature* signature)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Put's steps (feed_put.cc).
+  // Put's steps (feed_put.cc). A Put handles a few nodes: kept on the stack.
+  using NodeList = absl::InlinedVector<Node, 8>;
   absl::Status VerifyRootsAndWrite(uint64_t index, std::optional<std::string_view> data, const Node& top,
-                                   std::vector<Node> remote, size_t next_remote, std::vector<Node> visited,
+                                   absl::Span<const Node> remote, size_t next_remote, NodeList visited,
                                    const Proof& proof) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status CheckForFork(const std::vector<Node>& nodes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status WriteVerified(uint64_t index, std::optional<std::string_view> data, const std::vector<Node>& nodes,
+  absl::Status CheckForFork(absl::Span<const Node> nodes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteVerified(uint64_t index, std::optional<std::string_view> data, absl::Span<const Node> nodes,
                              std::optional<std::pair<uint64_t, crypto::Signature>> signature)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

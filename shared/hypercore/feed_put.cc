@@ -13,8 +13,6 @@ namespace evermirror::hypercore {
 namespace {
 
 constexpr uint64_t kMaxIndex = uint64_t{1} << 52;  // far beyond any real feed; keeps flat math in range
-// Verified blocks up to this size are held (FeedStorage::HoldData) rather than written one by one.
-constexpr size_t kHoldBlockBytes = 16 * 1024;
 
 absl::Status BadProof(uint64_t index, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("block ", index, ": ", ToAbsl(why)));
@@ -38,7 +36,7 @@ absl::Status Feed::Put(uint64_t index, std::optional<std::string_view> data, con
     return absl::FailedPreconditionError("refusing remote data for our own writable feed");
   }
 
-  std::vector<Node> remote = proof.nodes;
+  const std::vector<Node>& remote = proof.nodes;
   size_t next_remote = 0;
   Node top;
   if (data.has_value()) {
@@ -52,7 +50,7 @@ absl::Status Feed::Put(uint64_t index, std::optional<std::string_view> data, con
   // Find the lowest node on the path to the root that we already trust, and the local
   // siblings needed to get there (the proof may omit what it knows we have).
   std::optional<Node> trusted;
-  std::vector<Node> local;
+  NodeList local;
   uint64_t next = 2 * index;
   size_t scan = next_remote;
   while (true) {
@@ -76,7 +74,7 @@ absl::Status Feed::Put(uint64_t index, std::optional<std::string_view> data, con
 
   // Hash upwards until we meet the trusted node, or run out of siblings (then the nodes
   // reached must be roots, proven by the signature).
-  std::vector<Node> visited;
+  NodeList visited;
   size_t next_local = 0;
   if (SameNode(trusted, top)) return WriteVerified(index, data, visited, std::nullopt);
   while (true) {
@@ -88,7 +86,7 @@ absl::Status Feed::Put(uint64_t index, std::optional<std::string_view> data, con
     } else if (next_local < local.size() && local[next_local].index == sibling) {
       node = local[next_local++];
     } else {
-      return VerifyRootsAndWrite(index, data, top, std::move(remote), next_remote, std::move(visited), proof);
+      return VerifyRootsAndWrite(index, data, top, remote, next_remote, std::move(visited), proof);
     }
     visited.push_back(top);
     top = ParentNode(top, node);
@@ -99,12 +97,12 @@ absl::Status Feed::Put(uint64_t index, std::optional<std::string_view> data, con
 }
 
 absl::Status Feed::VerifyRootsAndWrite(uint64_t index, std::optional<std::string_view> data, const Node& top,
-                                       std::vector<Node> remote, size_t next_remote, std::vector<Node> visited,
+                                       absl::Span<const Node> remote, size_t next_remote, NodeList visited,
                                        const Proof& proof) {
   const uint64_t last = next_remote < remote.size() ? remote.back().index : top.index;
   const uint64_t verified_by = std::max(flat::RightSpan(top.index), flat::RightSpan(last)) + 2;
   std::vector<Node> roots;
-  std::vector<Node> extra;  // roots that came from the proof (or are `top`): to be stored
+  NodeList extra;  // roots that came from the proof (or are `top`): to be stored
   const std::vector<uint64_t> root_indexes = flat::FullRoots(verified_by);
   // The hashing stopped at `top`: unless it is one of the signed roots, nothing binds the
   // block to the signature (a stored root covering `top` would be "verified" instead).
@@ -158,7 +156,7 @@ absl::Status Feed::VerifyRootsAndWrite(uint64_t index, std::optional<std::string
 
 // A validly signed proof whose nodes differ from nodes we already hold means the writer
 // signed two different histories: refuse it and keep what we have.
-absl::Status Feed::CheckForFork(const std::vector<Node>& nodes) {
+absl::Status Feed::CheckForFork(absl::Span<const Node> nodes) {
   for (const Node& node : nodes) {
     if (!TreeHas(node.index)) continue;
     EM_ASSIGN_OR_RETURN(Node stored, RequireNode(node.index));
@@ -170,13 +168,13 @@ absl::Status Feed::CheckForFork(const std::vector<Node>& nodes) {
   return absl::OkStatus();
 }
 
-absl::Status Feed::WriteVerified(uint64_t index, std::optional<std::string_view> data, const std::vector<Node>& nodes,
+absl::Status Feed::WriteVerified(uint64_t index, std::optional<std::string_view> data, absl::Span<const Node> nodes,
                                  std::optional<std::pair<uint64_t, crypto::Signature>> signature) {
   if (data.has_value()) {
     EM_ASSIGN_OR_RETURN(uint64_t offset, DataOffset(index, nodes));
-    // Small blocks are held and written in runs (their syscalls would cost as much as their
-    // hashing); a large one is written at once, rather than copied first.
-    if (data->size() <= kHoldBlockBytes) {
+    // Held, blocks are written in runs on the I/O thread while the next ones are verified; a
+    // block as large as a run is written at once rather than copied first.
+    if (data->size() < kHeldBytes) {
       EM_RETURN_IF_ERROR(storage_->HoldData(offset, *data));
     } else {
       EM_RETURN_IF_ERROR(storage_->WriteData(offset, *data));

@@ -14,8 +14,6 @@ constexpr uint8_t kBitfieldType = 0;
 constexpr uint8_t kSignaturesType = 1;
 constexpr uint8_t kTreeType = 2;
 
-bool ByIndex(const Node& a, const Node& b) { return a.index < b.index; }
-
 bool IsBlank(std::string_view bytes) { return bytes.find_first_not_of('\0') == std::string_view::npos; }
 
 // A header that is missing, zeros, or a prefix of the right one is a torn creation: rewrite
@@ -67,7 +65,18 @@ absl::StatusOr<std::unique_ptr<FeedStorage>> FeedStorage::Open(env::FileSystem* 
   return storage;
 }
 
+FeedStorage::FeedStorage(env::FileSystem* fs, std::string dir, env::IoThread* io)
+    : fs_(fs), dir_(std::move(dir)), io_(io) {
+  held_ = std::make_unique<HeldWrites>(
+      [this](uint64_t offset, std::string_view bytes) {
+        EM_RETURN_IF_ERROR(data_.file->WriteAt(offset, bytes));
+        return Written(data_, bytes.size());
+      },
+      [this](absl::Span<const Node> sorted) { return WriteSortedNodes(sorted, std::nullopt); }, io);
+}
+
 FeedStorage::~FeedStorage() {
+  held_.reset();  // first: its last write may post a writeback start
   if (posted_writeback_.load()) io_->Fence();
 }
 
@@ -147,12 +156,7 @@ absl::Status FeedStorage::WriteSecretKey(const crypto::SecretKey& secret_key) {
 }
 
 absl::StatusOr<std::optional<Node>> FeedStorage::ReadNode(uint64_t index) {
-  {
-    absl::MutexLock lock(&held_mu_);
-    if (!held_nodes_.empty() && index >= held_nodes_min_ && index <= held_nodes_max_) {
-      EM_RETURN_IF_ERROR(WriteHeldNodes());
-    }
-  }
+  EM_RETURN_IF_ERROR(held_->WriteNodesOver(index, index));
   std::string buf;
   EM_RETURN_IF_ERROR(tree_.file->ReadAt(kHeaderSize + kNodeSize * index, kNodeSize, &buf));
   if (buf.size() < kNodeSize || IsBlank(buf)) return std::optional<Node>();
@@ -165,18 +169,12 @@ absl::StatusOr<std::optional<Node>> FeedStorage::ReadNode(uint64_t index) {
 
 absl::Status FeedStorage::WriteNodes(std::vector<Node> nodes, std::optional<uint64_t> length) {
   if (nodes.empty()) return absl::OkStatus();
-  {
-    const auto [lo, hi] = std::minmax_element(nodes.begin(), nodes.end(), ByIndex);
-    absl::MutexLock lock(&held_mu_);
-    if (!held_nodes_.empty() && lo->index <= held_nodes_max_ && hi->index >= held_nodes_min_) {
-      EM_RETURN_IF_ERROR(WriteHeldNodes());  // held ones first: the later write wins
-    }
-  }
-  return WriteNodesNow(std::move(nodes), length);
+  std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) { return a.index < b.index; });
+  EM_RETURN_IF_ERROR(held_->WriteNodesOver(nodes.front().index, nodes.back().index));  // the later write wins
+  return WriteSortedNodes(nodes, length);
 }
 
-absl::Status FeedStorage::WriteNodesNow(std::vector<Node> nodes, std::optional<uint64_t> length) {
-  std::sort(nodes.begin(), nodes.end(), ByIndex);
+absl::Status FeedStorage::WriteSortedNodes(absl::Span<const Node> nodes, std::optional<uint64_t> length) {
   std::string run;
   uint64_t run_start = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -212,17 +210,8 @@ absl::Status FeedStorage::WriteSignature(uint64_t index, const crypto::Signature
 }
 
 absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* out) {
-  {
-    absl::MutexLock lock(&held_mu_);
-    const uint64_t held_end = held_offset_ + held_data_.size();
-    if (!held_data_.empty() && offset < held_end && offset + size > held_offset_) {
-      if (offset >= held_offset_ && offset + size <= held_end) {
-        out->assign(held_data_, offset - held_offset_, size);
-        return absl::OkStatus();
-      }
-      EM_RETURN_IF_ERROR(WriteHeldData());
-    }
-  }
+  EM_ASSIGN_OR_RETURN(const bool held, held_->ReadData(offset, size, out));
+  if (held) return absl::OkStatus();
   EM_RETURN_IF_ERROR(data_.file->ReadAt(offset, size, out));
   if (out->size() != size) {
     return absl::DataLossError(absl::StrCat(env::JoinPath(dir_, "data"), ": short read at ", offset, " (want ", size,
@@ -233,7 +222,7 @@ absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* 
 
 absl::Status FeedStorage::WriteData(uint64_t offset, std::string_view data) {
   if (data.empty()) return absl::OkStatus();
-  EM_RETURN_IF_ERROR(WriteHeldDataOver(offset, data.size()));
+  EM_RETURN_IF_ERROR(held_->WriteDataOver(offset, data.size()));
   EM_RETURN_IF_ERROR(data_.file->WriteAt(offset, data));
   return Written(data_, data.size());
 }
@@ -243,68 +232,9 @@ absl::Status FeedStorage::WriteData(uint64_t offset, const std::vector<std::stri
   uint64_t total = 0;
   for (std::string_view block : blocks) total += block.size();
   if (total == 0) return absl::OkStatus();
-  EM_RETURN_IF_ERROR(WriteHeldDataOver(offset, total));
+  EM_RETURN_IF_ERROR(held_->WriteDataOver(offset, total));
   EM_RETURN_IF_ERROR(data_.file->WriteAtV(offset, blocks));
   return Written(data_, total);
-}
-
-absl::Status FeedStorage::HoldData(uint64_t offset, std::string_view data) {
-  if (data.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&held_mu_);
-  if (!held_data_.empty() && offset != held_offset_ + held_data_.size()) EM_RETURN_IF_ERROR(WriteHeldData());
-  if (held_data_.empty()) held_offset_ = offset;
-  held_data_.append(data);
-  return held_data_.size() >= kHeldBytes ? WriteHeldData() : absl::OkStatus();
-}
-
-absl::Status FeedStorage::HoldNodes(const std::vector<Node>& nodes) {
-  if (nodes.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&held_mu_);
-  if (held_nodes_.empty()) held_nodes_min_ = held_nodes_max_ = nodes[0].index;
-  for (const Node& node : nodes) {
-    held_nodes_.push_back(node);
-    held_nodes_min_ = std::min(held_nodes_min_, node.index);
-    held_nodes_max_ = std::max(held_nodes_max_, node.index);
-  }
-  return held_nodes_.size() * kNodeSize >= kHeldBytes ? WriteHeldNodes() : absl::OkStatus();
-}
-
-absl::Status FeedStorage::WriteHeld() {
-  absl::MutexLock lock(&held_mu_);
-  EM_RETURN_IF_ERROR(WriteHeldData());
-  EM_RETURN_IF_ERROR(WriteHeldNodes());
-  // Called at commits: a feed that stopped downloading gives its buffers back.
-  held_data_.shrink_to_fit();
-  held_nodes_.shrink_to_fit();
-  return absl::OkStatus();
-}
-
-absl::Status FeedStorage::WriteHeldData() {
-  if (held_data_.empty()) return absl::OkStatus();
-  EM_RETURN_IF_ERROR(data_.file->WriteAt(held_offset_, held_data_));
-  const uint64_t n = held_data_.size();
-  held_data_.clear();
-  return Written(data_, n);
-}
-
-absl::Status FeedStorage::WriteHeldNodes() {
-  if (held_nodes_.empty()) return absl::OkStatus();
-  // A node held twice has one value (a feed's nodes never change); keep one of each.
-  std::stable_sort(held_nodes_.begin(), held_nodes_.end(), ByIndex);
-  held_nodes_.erase(std::unique(held_nodes_.begin(), held_nodes_.end(),
-                                [](const Node& a, const Node& b) { return a.index == b.index; }),
-                    held_nodes_.end());
-  EM_RETURN_IF_ERROR(WriteNodesNow(held_nodes_, std::nullopt));
-  held_nodes_.clear();
-  return absl::OkStatus();
-}
-
-absl::Status FeedStorage::WriteHeldDataOver(uint64_t offset, uint64_t size) {
-  absl::MutexLock lock(&held_mu_);
-  if (held_data_.empty() || offset >= held_offset_ + held_data_.size() || offset + size <= held_offset_) {
-    return absl::OkStatus();
-  }
-  return WriteHeldData();  // first, so the direct write lands over it
 }
 
 absl::Status FeedStorage::Written(ContentFile& content, uint64_t n) {
@@ -331,7 +261,7 @@ absl::Status FeedStorage::WriteBitfieldPage(uint64_t page, std::string_view cont
 }
 
 absl::Status FeedStorage::SyncContent() {
-  EM_RETURN_IF_ERROR(WriteHeld());
+  EM_RETURN_IF_ERROR(held_->WriteAll());
   EM_RETURN_IF_ERROR(data_.file->Sync());
   EM_RETURN_IF_ERROR(tree_.file->Sync());
   return signatures_.file->Sync();
@@ -340,7 +270,7 @@ absl::Status FeedStorage::SyncContent() {
 absl::Status FeedStorage::SyncBitfield() { return bitfield_->Sync(); }
 
 absl::Status FeedStorage::TruncateTail(uint64_t length, uint64_t byte_length) {
-  EM_RETURN_IF_ERROR(WriteHeld());
+  EM_RETURN_IF_ERROR(held_->WriteAll());
   auto shrink = [](env::File* file, uint64_t size) -> absl::Status {
     EM_ASSIGN_OR_RETURN(uint64_t current, file->Size());
     if (current > size) return file->Truncate(size);
@@ -352,19 +282,19 @@ absl::Status FeedStorage::TruncateTail(uint64_t length, uint64_t byte_length) {
 }
 
 absl::StatusOr<uint64_t> FeedStorage::NodeSlots() {
-  EM_RETURN_IF_ERROR(WriteHeld());
+  EM_RETURN_IF_ERROR(held_->WriteAll());
   EM_ASSIGN_OR_RETURN(uint64_t size, tree_.file->Size());
   return size > kHeaderSize ? (size - kHeaderSize) / kNodeSize : 0;
 }
 
 absl::StatusOr<uint64_t> FeedStorage::SignatureSlots() {
-  EM_RETURN_IF_ERROR(WriteHeld());
+  EM_RETURN_IF_ERROR(held_->WriteAll());
   EM_ASSIGN_OR_RETURN(uint64_t size, signatures_.file->Size());
   return size > kHeaderSize ? (size - kHeaderSize) / kSignatureEntrySize : 0;
 }
 
 absl::StatusOr<uint64_t> FeedStorage::DataSize() {
-  EM_RETURN_IF_ERROR(WriteHeld());
+  EM_RETURN_IF_ERROR(held_->WriteAll());
   return data_.file->Size();
 }
 

@@ -13,10 +13,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "shared/crypto/crypto.h"
 #include "shared/env/file_system.h"
 #include "shared/env/io_thread.h"
+#include "shared/hypercore/held_writes.h"
 #include "shared/hypercore/tree_hash.h"
 
 namespace evermirror::hypercore {
@@ -29,8 +30,6 @@ inline constexpr size_t kSignatureEntrySize = 64;
 // it and 1-7 ms with it. Starting writeback costs ~12 us per 64 KiB (building and submitting
 // the I/O), so one start stays short enough not to hold up the I/O thread.
 inline constexpr uint64_t kWritebackBytes = 256u << 10;
-// Held data and nodes are written once this many bytes of either are held.
-inline constexpr uint64_t kHeldBytes = 256u << 10;
 
 // The 32-byte header: 05 02 57 <type> 00 <u16be entry size> <u8 name length> <name>, zeros.
 std::string StorageHeader(uint8_t type, uint16_t entry_size, std::string_view name);
@@ -71,16 +70,13 @@ class FeedStorage {
   // The blocks back to back from `offset`, in one gathered write where the file system has one.
   absl::Status WriteData(uint64_t offset, const std::vector<std::string_view>& blocks);
 
-  // Held writes, for the reader path: blocks verified one at a time and their nodes. Written
-  // one by one, a 1 KiB block costs two syscalls, as much as hashing it; held, they go out in
-  // runs of up to kHeldBytes. Held writes reach the files before anything that needs them
-  // there: SyncContent (so a commit never covers a held write), a read they overlap (served
-  // from memory when it lies wholly in held data), the size and slot queries, TruncateTail and
-  // a direct write they overlap. A held write that fails stays held and its error is returned
-  // (by the call that wrote it, then by every SyncContent until it succeeds). Dropped by the
-  // destructor, like any write a crash would lose: the Feed commits first when it closes.
-  absl::Status HoldData(uint64_t offset, std::string_view data);
-  absl::Status HoldNodes(const std::vector<Node>& nodes);
+  // The reader path's writes, held and written in runs (see held_writes.h). They reach the
+  // files before anything here needs them there: SyncContent (a commit never covers a held
+  // write), a read or direct write they overlap (a read wholly inside held data is served from
+  // memory), the size and slot queries and TruncateTail. The destructor drops what is still
+  // held, as a crash would: the Feed commits before it closes.
+  absl::Status HoldData(uint64_t offset, std::string_view data) { return held_->HoldData(offset, data); }
+  absl::Status HoldNodes(absl::Span<const Node> nodes) { return held_->HoldNodes(nodes); }
 
   size_t bitfield_page_size() const { return bitfield_page_size_; }
   absl::StatusOr<std::string> ReadBitfieldBody();
@@ -100,7 +96,7 @@ class FeedStorage {
   absl::StatusOr<uint64_t> DataSize();
 
  private:
-  FeedStorage(env::FileSystem* fs, std::string dir, env::IoThread* io) : fs_(fs), dir_(std::move(dir)), io_(io) {}
+  FeedStorage(env::FileSystem* fs, std::string dir, env::IoThread* io);
 
   // A content file and the bytes written to it since its writeback last started.
   struct ContentFile {
@@ -110,12 +106,7 @@ class FeedStorage {
   // Counts `n` bytes written to `content`, starting its writeback each kWritebackBytes.
   absl::Status Written(ContentFile& content, uint64_t n);
   absl::Status OpenFiles();
-  absl::Status WriteHeld() ABSL_LOCKS_EXCLUDED(held_mu_);
-  absl::Status WriteHeldData() ABSL_EXCLUSIVE_LOCKS_REQUIRED(held_mu_);
-  absl::Status WriteHeldNodes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(held_mu_);
-  // Writes held data overlapping [offset, offset + size).
-  absl::Status WriteHeldDataOver(uint64_t offset, uint64_t size) ABSL_LOCKS_EXCLUDED(held_mu_);
-  absl::Status WriteNodesNow(std::vector<Node> nodes, std::optional<uint64_t> length);
+  absl::Status WriteSortedNodes(absl::Span<const Node> nodes, std::optional<uint64_t> length);
   absl::Status CheckOrWriteHeader(env::File* file, std::string_view name, const std::string& expected);
   absl::Status CheckOrWriteBitfieldHeader();
 
@@ -128,13 +119,7 @@ class FeedStorage {
   ContentFile signatures_;
   std::unique_ptr<env::File> bitfield_;
   size_t bitfield_page_size_ = 3584;
-
-  absl::Mutex held_mu_;
-  uint64_t held_offset_ ABSL_GUARDED_BY(held_mu_) = 0;  // where held_data_ goes in `data`
-  std::string held_data_ ABSL_GUARDED_BY(held_mu_);     // one contiguous run
-  std::vector<Node> held_nodes_ ABSL_GUARDED_BY(held_mu_);
-  uint64_t held_nodes_min_ ABSL_GUARDED_BY(held_mu_) = 0;  // index range of held_nodes_
-  uint64_t held_nodes_max_ ABSL_GUARDED_BY(held_mu_) = 0;
+  std::unique_ptr<HeldWrites> held_;  // writes to data_ and tree_ (on io_)
 };
 
 }  // namespace evermirror::hypercore
