@@ -2,7 +2,8 @@
 //   key (32 raw bytes), secret_key (64), data (blocks concatenated),
 //   tree (32-byte header + 40 bytes per flat-tree node: hash, u64be size),
 //   signatures (32-byte header + 64 bytes per block), bitfield (32-byte header + pages).
-// Only the Feed uses this class; it holds no state beyond open files and writeback counters.
+// Only the Feed uses this class; it holds no state beyond open files, writeback counters and
+// the reader path's held writes.
 #pragma once
 
 #include <atomic>
@@ -40,10 +41,11 @@ class FeedStorage {
  public:
   // Opens (creating with `create`) the files in `dir`. Headers of existing files are checked:
   // DataLoss names the file and what is wrong. Missing or empty files get fresh headers.
-  // With `io`, writeback of the content files starts on that thread (see SyncContent).
+  // With `io`, writeback of the content files starts on that thread (see SyncContent), and
+  // full runs of held writes are written there.
   static absl::StatusOr<std::unique_ptr<FeedStorage>> Open(env::FileSystem* fs, const std::string& dir, bool create,
                                                            env::IoThread* io = nullptr);
-  // Waits for writeback started on the I/O thread, which uses the files.
+  // Waits for held writes and writeback running on the I/O thread, which use the files.
   ~FeedStorage();
 
   // True when the directory holds a `key` file (a feed lives here).
