@@ -81,17 +81,36 @@ struct LinkedSwarm {
   std::shared_ptr<SwarmLink> link;
 };
 
-TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
-  char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string tmp = tmpl;
-  metrics::Registry ma("replicator"), mb("replicator");
-  auto a = StartReplicator(tmp + "/a", &ma);
-  auto b = StartReplicator(tmp + "/b", &mb);
-  const FeedInfo feed = b->CreateFeed(FeedKind::kPlain).value();
-  ASSERT_TRUE(b->Append(feed.key, {"x"}).ok());
-  ASSERT_TRUE(a->AddFeed(feed.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
+// Two replicators: `a` follows the fake swarm, `b` is the peer it is told of.
+class SwarmLinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    tmp_ = tmpl;
+    a = StartReplicator(tmp_ + "/a", &ma_);
+    b = StartReplicator(tmp_ + "/b", &mb_);
+  }
+  void TearDown() override {
+    b.reset();
+    a.reset();
+    ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp_).ok());
+  }
+  // A feed of one block written at `b`, which `a` wants in full.
+  FeedInfo FeedOfB() {
+    const FeedInfo feed = b->CreateFeed(FeedKind::kPlain).value();
+    EXPECT_TRUE(b->Append(feed.key, {"x"}).ok());
+    EXPECT_TRUE(a->AddFeed(feed.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
+    return feed;
+  }
 
+  std::string tmp_;
+  metrics::Registry ma_{"replicator"}, mb_{"replicator"};
+  std::unique_ptr<Replicator> a, b;
+};
+
+TEST_F(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
+  const FeedInfo feed = FeedOfB();
   auto linked = std::make_unique<LinkedSwarm>(
       a.get(), std::vector<sv1::CandidateEvent>{Candidate(feed.discovery_key, b->peer_port()),
                                                 Candidate(feed.discovery_key, 1),
@@ -119,27 +138,14 @@ TEST(SwarmLinkTest, DialsCandidatesAndReportsEveryOutcome) {
     absl::MutexLock lock(&swarm.mu);
     EXPECT_EQ(swarm.reports.back().outcome(), sv1::DIAL_OUTCOME_DISCONNECTED);
   }
-  linked.reset();
-  a.reset();
-  ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
 }
 
 // Two topics dialled at one peer share a connection; when it closes, both are reported, so the
 // swarm offers both for a redial (before, only the topic dialled last was, and the other stayed
 // "connected" in the swarm's view: its downloads stalled until a restart).
-TEST(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
-  char tmpl[] = "/tmp/em_swarm_link_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string tmp = tmpl;
-  metrics::Registry ma("replicator"), mb("replicator");
-  auto a = StartReplicator(tmp + "/a", &ma);
-  auto b = StartReplicator(tmp + "/b", &mb);
-  const FeedInfo one = b->CreateFeed(FeedKind::kPlain).value();
-  const FeedInfo two = b->CreateFeed(FeedKind::kPlain).value();
-  for (const FeedInfo& f : {one, two}) {
-    ASSERT_TRUE(b->Append(f.key, {"x"}).ok());
-    ASSERT_TRUE(a->AddFeed(f.key, replication::DownloadMode::kAll, FeedKind::kPlain).ok());
-  }
+TEST_F(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
+  const FeedInfo one = FeedOfB();
+  const FeedInfo two = FeedOfB();
   auto linked = std::make_unique<LinkedSwarm>(
       a.get(), std::vector<sv1::CandidateEvent>{Candidate(one.discovery_key, b->peer_port()),
                                                 Candidate(two.discovery_key, b->peer_port())});
@@ -166,9 +172,6 @@ TEST(SwarmLinkTest, AClosedConnectionIsReportedForEveryTopicDialledThere) {
   }
   EXPECT_EQ(disconnected(one), 1);
   EXPECT_EQ(disconnected(two), 1);
-  linked.reset();
-  a.reset();
-  ASSERT_TRUE(env::DefaultFileSystem()->RemoveAll(tmp).ok());
 }
 
 }  // namespace
