@@ -1,6 +1,7 @@
 // Feed throughput on disk, beside the bound that hashing and signing set on this machine.
 //   feed_bench [--dir DIR] [--quick]
 // Prints one line per workload: MB/s, blocks/s, and the share of the crypto bound reached.
+// Append and verify rows are the best of three runs (the bound: the best of five rounds).
 // bench/hypercore/run.sh runs this and the npm reference together and prints the ratios.
 #include <sodium.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -110,9 +112,27 @@ std::string Block(size_t size, uint64_t i) {
   return s;
 }
 
+struct Timing {
+  double seconds = 0;
+  double commit_seconds = 0;  // of which the final commit
+};
+
+// The best of kRuns runs, as the bound is the best of its rounds: a moment of noise on a shared
+// machine (the set-up's writeback, another process) counts against neither.
+constexpr int kRuns = 3;
+template <typename Run>
+Timing Best(Run run) {
+  Timing best{1e9, 0};
+  for (int i = 0; i < kRuns; ++i) {
+    const Timing t = run();
+    if (t.seconds < best.seconds) best = t;
+  }
+  return best;
+}
+
 // Appends the workload; with `durable_each` every append is committed (fsynced) before the
 // next, else one commit at the end. Leaves the feed in `dir`.
-double RunAppend(const std::string& dir, const Workload& w, bool durable_each, double* commit_seconds = nullptr) {
+Timing RunAppend(const std::string& dir, const Workload& w, bool durable_each) {
   env::FileSystem* fs = env::DefaultFileSystem();
   (void)fs->RemoveAll(dir);
   FeedOptions options;
@@ -127,39 +147,54 @@ double RunAppend(const std::string& dir, const Workload& w, bool durable_each, d
   }
   const auto commit = Clock::now();
   if (!feed->Flush().ok()) std::abort();
-  if (commit_seconds != nullptr) *commit_seconds = Seconds(commit);
-  return Seconds(start);
+  return Timing{Seconds(start), Seconds(commit)};
 }
 
-// The reader path: blocks arriving in order with the proofs a writer sends for the reader's
-// digests, verified and stored. Proofs are made up front so only the reader is timed.
-double RunVerify(const std::string& src, const std::string& dir, const Workload& w, uint64_t* signatures) {
+// Blocks arriving at a reader in order, with the proofs a writer sends for the reader's
+// digests. The writer appended the same few contents over and over (RunAppend): arriving
+// blocks point at one copy of each, so a block is in cache when Put hashes it, as one just
+// decoded from the wire is. A copy per block (100 MB) would time reading DRAM instead.
+struct Arrivals {
+  std::unordered_set<std::string> contents;  // node-based: pointers into it stay valid
+  std::vector<std::pair<const std::string*, Proof>> blocks;
+  uint64_t signatures = 0;  // proofs that carry one
+};
+
+Arrivals PrepareArrivals(Feed& writer, const std::string& shadow_dir, const Workload& w) {
   env::FileSystem* fs = env::DefaultFileSystem();
-  auto writer = Feed::Open(fs, src).value();
-  (void)fs->RemoveAll(dir);
-  (void)fs->RemoveAll(dir + ".shadow");  // left by an interrupted run
+  (void)fs->RemoveAll(shadow_dir);  // left by an interrupted run
   FeedOptions options;
   options.auto_flush = false;
-  auto reader = Feed::OpenOrCreateReplica(fs, dir, writer->key(), options).value();
-  // A shadow replica in memory answers "what digest would the reader send" in order.
-  auto shadow = Feed::OpenOrCreateReplica(fs, dir + ".shadow", writer->key(), options).value();
-  std::vector<std::pair<std::string, Proof>> arriving;
+  // A shadow replica answers "what digest would the reader send" in order.
+  auto shadow = Feed::OpenOrCreateReplica(fs, shadow_dir, writer.key(), options).value();
+  Arrivals arrivals;
   RemoteTree remote;
-  *signatures = 0;
   for (uint64_t i = 0; i < w.blocks; ++i) {
-    Proof proof = writer->ProofFor(i, shadow->Digest(i), false, &remote).value();
-    std::string data = writer->Get(i).value();
-    if (!shadow->Put(i, data, proof).ok()) std::abort();
-    *signatures += proof.signature.has_value();
-    arriving.emplace_back(std::move(data), std::move(proof));
+    Proof proof = writer.ProofFor(i, shadow->Digest(i), false, &remote).value();
+    const std::string* data = &*arrivals.contents.insert(writer.Get(i).value()).first;
+    if (!shadow->Put(i, *data, proof).ok()) std::abort();
+    arrivals.signatures += proof.signature.has_value();
+    arrivals.blocks.emplace_back(data, std::move(proof));
   }
-  (void)fs->RemoveAll(dir + ".shadow");
+  shadow.reset();
+  (void)fs->RemoveAll(shadow_dir);
+  return arrivals;
+}
+
+// The reader path: a new replica verifies and stores every arriving block, then commits.
+Timing RunVerify(const std::string& dir, const crypto::PublicKey& key, const Arrivals& arrivals) {
+  env::FileSystem* fs = env::DefaultFileSystem();
+  (void)fs->RemoveAll(dir);
+  FeedOptions options;
+  options.auto_flush = false;
+  auto reader = Feed::OpenOrCreateReplica(fs, dir, key, options).value();
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < w.blocks; ++i) {
-    if (!reader->Put(i, arriving[i].first, arriving[i].second).ok()) std::abort();
+  for (uint64_t i = 0; i < arrivals.blocks.size(); ++i) {
+    if (!reader->Put(i, *arrivals.blocks[i].first, arrivals.blocks[i].second).ok()) std::abort();
   }
+  const auto commit = Clock::now();
   if (!reader->Flush().ok()) std::abort();
-  return Seconds(start);
+  return Timing{Seconds(start), Seconds(commit)};
 }
 
 }  // namespace
@@ -191,25 +226,25 @@ int main(int argc, char** argv) {
   const char* only = std::getenv("FEED_BENCH_ONLY");
   for (const Workload& w : workloads) {
     if (only != nullptr && std::strstr(w.name, only) == nullptr) continue;
-    double commit = 0;
-    const double t = RunAppend(dir + "/feed", w, /*durable_each=*/false, &commit);
-    Report("append", w, t, AppendBound(w, b));
-    std::printf("         (of which %.0f ms is the final commit's fsync)\n", commit * 1000);
+    const Timing t = Best([&] { return RunAppend(dir + "/feed", w, /*durable_each=*/false); });
+    Report("append", w, t.seconds, AppendBound(w, b));
+    std::printf("         (of which %.0f ms is the final commit's fsync)\n", t.commit_seconds * 1000);
   }
   for (const Workload& w : workloads) {
     if (only != nullptr && std::strstr(w.name, only) == nullptr) continue;
     if (w.batch == 1 && w.block_size == 1024 && !quick) continue;  // fsync-bound; one small run suffices
     Workload small = w;
     small.blocks = std::min<uint64_t>(w.blocks, 2000 / scale) / w.batch * w.batch;
-    const double t = RunAppend(dir + "/feed", small, /*durable_each=*/true);
-    Report("durable", small, t, AppendBound(small, b));
+    const Timing t = RunAppend(dir + "/feed", small, /*durable_each=*/true);
+    Report("durable", small, t.seconds, AppendBound(small, b));
   }
   for (const Workload& w : {workloads[0], workloads[3]}) {
     if (only != nullptr && std::strstr(w.name, only) == nullptr && std::strcmp(only, "verify") != 0) continue;
     RunAppend(dir + "/src", w, false);
-    uint64_t signatures = 0;
-    const double t = RunVerify(dir + "/src", dir + "/replica", w, &signatures);
-    Report("verify", w, t, VerifyBound(w, b, signatures));
+    auto writer = Feed::Open(evermirror::env::DefaultFileSystem(), dir + "/src").value();
+    const Arrivals arrivals = PrepareArrivals(*writer, dir + "/replica.shadow", w);
+    const Timing t = Best([&] { return RunVerify(dir + "/replica", writer->key(), arrivals); });
+    Report("verify", w, t.seconds, VerifyBound(w, b, arrivals.signatures));
   }
   (void)evermirror::env::DefaultFileSystem()->RemoveAll(dir);
   return 0;

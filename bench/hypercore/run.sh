@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Feed benchmark: evermirror's feed and npm hypercore 7.7.1 on the same workloads, same run,
-# beside the libsodium bound; prints the ratio for every workload.
+# beside the libsodium bound; prints the ratio for every workload. evermirror's rows are the best of
+# three runs; npm's are one run each (its 1 KiB single appends alone take ~80 s).
 #   bench/hypercore/run.sh [BUILD_DIR]
 #   FEED_BENCH_ONLY=NAME  only the workloads whose name contains NAME ("verify": the reader path only)
 set -euo pipefail

@@ -39,8 +39,9 @@ struct FeedOptions {
   bool auto_flush = true;
   // Largest block accepted by Append and Put (the v6 wire carries at most 8 MiB a message).
   uint64_t max_block_size = 8u << 20;
-  // Tree nodes kept in memory (48 bytes each), at most. A feed's cache starts small and grows
-  // with the highest node index it has seen, so a small feed costs kilobytes, not this times 48.
+  // Tree nodes kept in memory (48 bytes each), at most; rounded down to a power of two. A
+  // feed's cache starts small and grows with the highest node index it has seen, so a small
+  // feed costs kilobytes, not this times 48.
   size_t node_cache_entries = 1u << 16;
   // Write the secret key of a created feed to `secret_key`. hyperdrive's content feed does
   // not: its key is derived from the metadata key and passed in (OpenWritable) every time.
@@ -180,6 +181,10 @@ class Feed {
   absl::StatusOr<Node> RequireNode(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CacheNode(const Node& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void GrowNodeCache(uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The cache's size is a power of two (GrowNodeCache), so a slot is a mask away.
+  size_t CacheSlot(uint64_t index) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return index & (node_cache_.size() - 1);
+  }
   void ClearNodeCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<Node>> RootsLocked(uint64_t length) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Byte offset of block `index`, using `hint` nodes before storage.

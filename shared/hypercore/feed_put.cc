@@ -170,19 +170,21 @@ absl::Status Feed::CheckForFork(absl::Span<const Node> nodes) {
 
 absl::Status Feed::WriteVerified(uint64_t index, std::optional<std::string_view> data, absl::Span<const Node> nodes,
                                  std::optional<std::pair<uint64_t, crypto::Signature>> signature) {
+  // Held, blocks and nodes are written in runs on the I/O thread while the next ones are
+  // verified; a block as large as a run is written at once rather than copied first.
+  std::string_view held;
+  uint64_t offset = 0;
   if (data.has_value()) {
-    EM_ASSIGN_OR_RETURN(uint64_t offset, DataOffset(index, nodes));
-    // Held, blocks are written in runs on the I/O thread while the next ones are verified; a
-    // block as large as a run is written at once rather than copied first.
+    EM_ASSIGN_OR_RETURN(offset, DataOffset(index, nodes));
     if (data->size() < kHeldBytes) {
-      EM_RETURN_IF_ERROR(storage_->HoldData(offset, *data));
+      held = *data;
     } else {
       EM_RETURN_IF_ERROR(storage_->WriteData(offset, *data));
     }
     offset_hint_index_ = index + 1;
     offset_hint_ = offset + data->size();
   }
-  EM_RETURN_IF_ERROR(storage_->HoldNodes(nodes));
+  EM_RETURN_IF_ERROR(storage_->Hold(offset, held, nodes));
   if (signature.has_value()) EM_RETURN_IF_ERROR(storage_->WriteSignature(signature->first, signature->second));
 
   // Same order as the reference (_writeDone): proof nodes, the leaf, then the data bit.

@@ -91,7 +91,8 @@ TEST_F(ReplicationTest, SparseRandomOrderStoresOnlyWhatWasFetched) {
 }
 
 // The node cache grows with the tree up to node_cache_entries and then wraps (slots shared):
-// a cap far below the tree's size, not a power of two, still verifies and serves everything.
+// a cap far below the tree's size, not a power of two (rounded down), still verifies and serves
+// everything.
 TEST_F(ReplicationTest, ANodeCacheSmallerThanTheTreeWrapsAndStaysCorrect) {
   FeedOptions tiny;
   tiny.node_cache_entries = 37;

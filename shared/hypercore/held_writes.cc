@@ -35,26 +35,25 @@ bool HeldWrites::Full(const Run& run) const {
   return run.data.size() >= kHeldBytes || run.nodes.size() * kNodeBytes >= kHeldBytes;
 }
 
-absl::Status HeldWrites::HoldData(uint64_t offset, std::string_view data) {
-  if (data.empty()) return absl::OkStatus();
+absl::Status HeldWrites::Hold(uint64_t offset, std::string_view data, absl::Span<const Node> nodes) {
+  if (data.empty() && nodes.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
-  if (!filling_->data.empty() && offset != filling_->offset + filling_->data.size()) EM_RETURN_IF_ERROR(Send());
+  if (!data.empty() && !filling_->data.empty() && offset != filling_->offset + filling_->data.size()) {
+    EM_RETURN_IF_ERROR(Send());  // a run's data is contiguous
+  }
   Run& run = *filling_;
-  if (run.data.empty()) run.offset = offset;
-  run.data.append(data);
-  return Full(run) ? Send() : absl::OkStatus();
-}
-
-absl::Status HeldWrites::HoldNodes(absl::Span<const Node> nodes) {
-  if (nodes.empty()) return absl::OkStatus();
-  absl::MutexLock lock(&mu_);
-  Run& run = *filling_;
-  if (!run.has_nodes) run.lo = run.hi = nodes[0].index;
-  run.has_nodes = true;
-  for (const Node& node : nodes) {
-    run.nodes.push_back(node);
-    run.lo = std::min(run.lo, node.index);
-    run.hi = std::max(run.hi, node.index);
+  if (!data.empty()) {
+    if (run.data.empty()) run.offset = offset;
+    run.data.append(data);
+  }
+  if (!nodes.empty()) {
+    if (!run.has_nodes) run.lo = run.hi = nodes[0].index;
+    run.has_nodes = true;
+    for (const Node& node : nodes) {
+      run.nodes.push_back(node);
+      run.lo = std::min(run.lo, node.index);
+      run.hi = std::max(run.hi, node.index);
+    }
   }
   return Full(run) ? Send() : absl::OkStatus();
 }

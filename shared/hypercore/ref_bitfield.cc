@@ -1,6 +1,7 @@
 #include "shared/hypercore/ref_bitfield.h"
 
 #include <bit>
+#include <cassert>
 #include <cstring>
 
 #include "shared/hypercore/flat_tree.h"
@@ -20,11 +21,16 @@ constexpr uint8_t kIndexUpdateMask[4] = {63, 207, 243, 252};
 
 }  // namespace
 
+RefBitfield::Section RefBitfield::MakeSection(size_t offset, size_t bytes_per_page) {
+  assert(std::has_single_bit(bytes_per_page));
+  return Section{offset, bytes_per_page, static_cast<unsigned>(std::countr_zero(bytes_per_page)), 0};
+}
+
 RefBitfield::RefBitfield(size_t page_size)
     : page_size_(page_size),
-      data_{0, kDataBytesPerPage, 0},
-      tree_{kDataBytesPerPage, kTreeBytesPerPage, 0},
-      index_{kDataBytesPerPage + kTreeBytesPerPage, page_size - kDataBytesPerPage - kTreeBytesPerPage, 0} {}
+      data_(MakeSection(0, kDataBytesPerPage)),
+      tree_(MakeSection(kDataBytesPerPage, kTreeBytesPerPage)),
+      index_(MakeSection(kDataBytesPerPage + kTreeBytesPerPage, page_size - kDataBytesPerPage - kTreeBytesPerPage)) {}
 
 void RefBitfield::Load(std::string_view body) {
   pages_.clear();
@@ -57,26 +63,16 @@ uint8_t* RefBitfield::AllocatePage(uint64_t page) {
   return pages_[page].get();
 }
 
-uint8_t RefBitfield::GetByte(const Section& s, uint64_t i) const {
-  const uint64_t page = i / s.bytes_per_page;
-  if (page >= pages_.size() || !pages_[page]) return 0;
-  return pages_[page][s.offset + i % s.bytes_per_page];
-}
-
 // Mirrors the reference: the page is allocated even when the byte does not change.
 bool RefBitfield::SetByte(Section& s, uint64_t i, uint8_t value) {
-  const uint64_t page = i / s.bytes_per_page;
+  const uint64_t page = s.Page(i);
   uint8_t* p = AllocatePage(page);
-  uint8_t& slot = p[s.offset + i % s.bytes_per_page];
+  uint8_t& slot = p[s.Slot(i)];
   if (slot == value) return false;
   slot = value;
   if (i >= s.byte_length) s.byte_length = i + 1;
   MarkPageDirty(page);
   return true;
-}
-
-bool RefBitfield::GetBit(const Section& s, uint64_t bit) const {
-  return (GetByte(s, bit >> 3) & (128 >> (bit & 7))) != 0;
 }
 
 bool RefBitfield::SetData(uint64_t block, bool value) {

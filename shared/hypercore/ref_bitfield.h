@@ -60,13 +60,24 @@ class RefBitfield {
  private:
   struct Section {
     size_t offset;           // within a page
-    size_t bytes_per_page;
+    size_t bytes_per_page;   // a power of two in both page layouts
+    unsigned shift;          // log2(bytes_per_page): a byte's page is a shift away, not a division
     uint64_t byte_length;    // the reference's sparse-bitfield byteLength
+    uint64_t Page(uint64_t byte) const { return byte >> shift; }
+    size_t Slot(uint64_t byte) const { return offset + (byte & (bytes_per_page - 1)); }
   };
+  static Section MakeSection(size_t offset, size_t bytes_per_page);
 
-  uint8_t GetByte(const Section& s, uint64_t i) const;
+  // Inline: the reader path reads a few dozen bits per verified block.
+  uint8_t GetByte(const Section& s, uint64_t i) const {
+    const uint64_t page = s.Page(i);
+    if (page >= pages_.size() || !pages_[page]) return 0;
+    return pages_[page][s.Slot(i)];
+  }
   bool SetByte(Section& s, uint64_t i, uint8_t value);
-  bool GetBit(const Section& s, uint64_t bit) const;
+  bool GetBit(const Section& s, uint64_t bit) const {
+    return (GetByte(s, bit >> 3) & (128 >> (bit & 7))) != 0;
+  }
   uint8_t* AllocatePage(uint64_t page);
   void MarkPageDirty(uint64_t page);
   void UpdateIndex(uint64_t data_byte, uint8_t value);

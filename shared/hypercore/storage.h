@@ -77,8 +77,9 @@ class FeedStorage {
   // write), a read or direct write they overlap (a read wholly inside held data is served from
   // memory), the size and slot queries and TruncateTail. The destructor drops what is still
   // held, as a crash would: the Feed commits before it closes.
-  absl::Status HoldData(uint64_t offset, std::string_view data) { return held_->HoldData(offset, data); }
-  absl::Status HoldNodes(absl::Span<const Node> nodes) { return held_->HoldNodes(nodes); }
+  absl::Status Hold(uint64_t offset, std::string_view data, absl::Span<const Node> nodes) {
+    return held_->Hold(offset, data, nodes);
+  }
 
   size_t bitfield_page_size() const { return bitfield_page_size_; }
   absl::StatusOr<std::string> ReadBitfieldBody();

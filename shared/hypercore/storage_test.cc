@@ -20,6 +20,8 @@ Node MakeNode(uint64_t index) {
 
 std::string Block(int i) { return std::string(1024, static_cast<char>('a' + i % 26)); }
 
+constexpr int kRunBlocks = kHeldBytes / 1024;  // blocks of 1 KiB that fill a run
+
 // Full runs are written on an I/O thread (the parameter) or by the caller.
 class HeldWritesTest : public ::testing::TestWithParam<bool> {
  protected:
@@ -46,10 +48,10 @@ class HeldWritesTest : public ::testing::TestWithParam<bool> {
 
 TEST_P(HeldWritesTest, SmallWritesGoOutInRunsAndAreReadableMeanwhile) {
   const int64_t before = Writes();
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(storage_->Hold(1024 * i, Block(i), {}).ok());
   std::vector<Node> nodes;
   for (uint64_t i = 0; i < 200; ++i) nodes.push_back(MakeNode(i));
-  ASSERT_TRUE(storage_->HoldNodes(nodes).ok());
+  ASSERT_TRUE(storage_->Hold(0, {}, nodes).ok());
   EXPECT_EQ(Writes(), before) << "held writes went out one by one";
   std::string out;
   ASSERT_TRUE(storage_->ReadData(1024 * 50, 1024, &out).ok());  // from memory
@@ -66,21 +68,21 @@ TEST_P(HeldWritesTest, SmallWritesGoOutInRunsAndAreReadableMeanwhile) {
 
 TEST_P(HeldWritesTest, AFullBufferOrAGapWritesWhatIsHeld) {
   const int64_t before = Writes();
-  for (int i = 0; i < 256; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  for (int i = 0; i < kRunBlocks; ++i) ASSERT_TRUE(storage_->Hold(1024 * i, Block(i), {}).ok());
   EXPECT_EQ(Writes(), before + 1) << "kHeldBytes held: written";
-  ASSERT_TRUE(storage_->HoldData(1024 * 256, Block(0)).ok());
-  ASSERT_TRUE(storage_->HoldData(1024 * 300, Block(1)).ok());  // not contiguous
+  ASSERT_TRUE(storage_->Hold(1024 * kRunBlocks, Block(0), {}).ok());
+  ASSERT_TRUE(storage_->Hold(1024 * (kRunBlocks + 40), Block(1), {}).ok());  // not contiguous
   EXPECT_EQ(Writes(), before + 2);
   ASSERT_TRUE(storage_->SyncContent().ok());
   const std::string data = DataFile();
-  EXPECT_EQ(data.substr(1024 * 256, 1024), Block(0));
-  EXPECT_EQ(data.substr(1024 * 300, 1024), Block(1));
+  EXPECT_EQ(data.substr(1024 * kRunBlocks, 1024), Block(0));
+  EXPECT_EQ(data.substr(1024 * (kRunBlocks + 40), 1024), Block(1));
 }
 
 TEST_P(HeldWritesTest, ADirectWriteOverHeldDataLandsAfterIt) {
-  ASSERT_TRUE(storage_->HoldData(0, std::string(4096, 'h')).ok());
+  ASSERT_TRUE(storage_->Hold(0, std::string(4096, 'h'), {}).ok());
   ASSERT_TRUE(storage_->WriteData(1024, std::string(1024, 'd')).ok());
-  ASSERT_TRUE(storage_->HoldNodes({MakeNode(3), MakeNode(4)}).ok());
+  ASSERT_TRUE(storage_->Hold(0, {}, {MakeNode(3), MakeNode(4)}).ok());
   Node changed = MakeNode(4);
   changed.size = 7;
   ASSERT_TRUE(storage_->WriteNodes({changed}).ok());
@@ -91,7 +93,7 @@ TEST_P(HeldWritesTest, ADirectWriteOverHeldDataLandsAfterIt) {
 }
 
 TEST_P(HeldWritesTest, AFailedWriteStaysHeldAndFailsEverySyncUntilItSucceeds) {
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(storage_->Hold(1024 * i, Block(i), {}).ok());
   fs_.FailWriteNumber(Writes());
   EXPECT_FALSE(storage_->SyncContent().ok());
   std::string out;
@@ -104,8 +106,7 @@ TEST_P(HeldWritesTest, AFailedWriteStaysHeldAndFailsEverySyncUntilItSucceeds) {
 }
 
 TEST_P(HeldWritesTest, SizeQueriesSeeHeldWrites) {
-  ASSERT_TRUE(storage_->HoldData(0, std::string(3000, 'x')).ok());
-  ASSERT_TRUE(storage_->HoldNodes({MakeNode(0), MakeNode(1), MakeNode(2)}).ok());
+  ASSERT_TRUE(storage_->Hold(0, std::string(3000, 'x'), {MakeNode(0), MakeNode(1), MakeNode(2)}).ok());
   EXPECT_EQ(storage_->DataSize().value(), 3000u);
   EXPECT_EQ(storage_->NodeSlots().value(), 3u);
 }
@@ -115,27 +116,27 @@ TEST_P(HeldWritesTest, SizeQueriesSeeHeldWrites) {
 TEST_P(HeldWritesTest, AFailedRunIsReportedAndRetried) {
   const int64_t before = Writes();
   fs_.FailWriteNumber(before);  // the run's data write
-  for (int i = 0; i < 256; ++i) {
-    const absl::Status status = storage_->HoldData(1024 * i, Block(i));
+  for (int i = 0; i < kRunBlocks; ++i) {
+    const absl::Status status = storage_->Hold(1024 * i, Block(i), {});
     // Inline, the call that fills the run writes it and meets the error.
-    EXPECT_EQ(status.ok(), i < 255 || GetParam()) << i << ": " << status;
+    EXPECT_EQ(status.ok(), i < kRunBlocks - 1 || GetParam()) << i << ": " << status;
   }
   EXPECT_EQ(Writes(), before + 1) << "the failed write";
   std::string out;
-  ASSERT_TRUE(storage_->ReadData(1024 * 200, 1024, &out).ok());
-  EXPECT_EQ(out, Block(200));
+  ASSERT_TRUE(storage_->ReadData(1024 * (kRunBlocks - 50), 1024, &out).ok());
+  EXPECT_EQ(out, Block(kRunBlocks - 50));
   ASSERT_TRUE(storage_->SyncContent().ok());  // retried
   mem_.Crash(env::CrashMode::kDropUnsynced);
-  ASSERT_EQ(DataFile().size(), 256u * 1024);
-  EXPECT_EQ(DataFile().substr(255 * 1024), Block(255));
+  ASSERT_EQ(DataFile().size(), kRunBlocks * 1024u);
+  EXPECT_EQ(DataFile().substr((kRunBlocks - 1) * 1024), Block(kRunBlocks - 1));
 }
 
 TEST_P(HeldWritesTest, ADeadDiskFailsEveryCommit) {
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(storage_->HoldData(1024 * i, Block(i)).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(storage_->Hold(1024 * i, Block(i), {}).ok());
   fs_.DieAtWrite(Writes(), /*torn=*/false);
   EXPECT_FALSE(storage_->SyncContent().ok());
   EXPECT_FALSE(storage_->SyncContent().ok());
-  for (int i = 10; i < 300; ++i) (void)storage_->HoldData(1024 * i, Block(i));
+  for (int i = 10; i < kRunBlocks + 50; ++i) (void)storage_->Hold(1024 * i, Block(i), {});
   EXPECT_FALSE(storage_->SyncContent().ok());
 }
 
