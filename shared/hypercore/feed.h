@@ -34,8 +34,11 @@ namespace evermirror::hypercore {
 // its data. Commits are what cost: batch them with auto_flush = false.
 struct FeedOptions {
   // Commit after every Append and Put. When false the owner calls Flush() (the replicator
-  // does, on a timer); uncommitted appends are recovered on open if complete and signed,
-  // uncommitted downloads are simply fetched again.
+  // does, on a timer); small writes are then held in memory and written in runs. After a
+  // killed process, uncommitted appends that reached the files are recovered on open if
+  // complete and signed; that includes every append whose signature was read (served), so a
+  // peer never holds a block the writer forgets and signs again differently. Uncommitted
+  // downloads are simply fetched again.
   bool auto_flush = true;
   // Largest block accepted by Append and Put (the v6 wire carries at most 8 MiB a message).
   uint64_t max_block_size = 8u << 20;
@@ -204,10 +207,9 @@ class Feed {
   bool TreeHas(uint64_t node) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return bitfield_.GetTree(node); }
   void TreeMark(uint64_t node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // AppendBatch's hashing, signing and writes of data and nodes (not the signature).
+  // AppendBatch's hashing, signing and writes (data, nodes, signature; some held).
   absl::Status HashSignAndWrite(const std::vector<std::string_view>& blocks, uint64_t total, MerkleBuilder* builder,
-                                std::vector<Node>* nodes, crypto::Signature* signature)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                std::vector<Node>* nodes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Put's steps (feed_put.cc). A Put handles a few nodes: kept on the stack.
   using NodeList = absl::InlinedVector<Node, 8>;
@@ -216,7 +218,7 @@ class Feed {
                                    const Proof& proof) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckForFork(absl::Span<const Node> nodes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteVerified(uint64_t index, std::optional<std::string_view> data, absl::Span<const Node> nodes,
-                             std::optional<std::pair<uint64_t, crypto::Signature>> signature)
+                             std::optional<SignatureEntry> signature)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   env::FileSystem* const fs_;

@@ -142,8 +142,8 @@ absl::Status Feed::VerifyRootsAndWrite(uint64_t index, std::optional<std::string
   visited.insert(visited.end(), extra.begin(), extra.end());
   EM_RETURN_IF_ERROR(CheckForFork(visited));
 
-  std::optional<std::pair<uint64_t, crypto::Signature>> signature;
-  if (proof.signature.has_value()) signature.emplace(signed_length - 1, *proof.signature);
+  std::optional<SignatureEntry> signature;
+  if (proof.signature.has_value()) signature = SignatureEntry{signed_length - 1, *proof.signature};
   live_ = proof.signature.has_value();
   if (signed_length > length_) {
     uint64_t bytes = 0;
@@ -169,23 +169,24 @@ absl::Status Feed::CheckForFork(absl::Span<const Node> nodes) {
 }
 
 absl::Status Feed::WriteVerified(uint64_t index, std::optional<std::string_view> data, absl::Span<const Node> nodes,
-                                 std::optional<std::pair<uint64_t, crypto::Signature>> signature) {
-  // Held, blocks and nodes are written in runs on the I/O thread while the next ones are
-  // verified; a block as large as a run is written at once rather than copied first.
-  std::string_view held;
-  uint64_t offset = 0;
+                                 std::optional<SignatureEntry> signature) {
+  // Held, blocks, nodes and signatures are written in runs on the I/O thread while the next
+  // blocks are verified; a block as large as a run is written at once rather than copied first.
+  HeldBatch held;
+  held.nodes = nodes;
+  held.signature = signature;
   if (data.has_value()) {
-    EM_ASSIGN_OR_RETURN(offset, DataOffset(index, nodes));
+    EM_ASSIGN_OR_RETURN(const uint64_t offset, DataOffset(index, nodes));
     if (data->size() < kHeldBytes) {
-      held = *data;
+      held.data_offset = offset;
+      held.data = absl::MakeConstSpan(&*data, 1);
     } else {
       EM_RETURN_IF_ERROR(storage_->WriteData(offset, *data));
     }
     offset_hint_index_ = index + 1;
     offset_hint_ = offset + data->size();
   }
-  EM_RETURN_IF_ERROR(storage_->Hold(offset, held, nodes));
-  if (signature.has_value()) EM_RETURN_IF_ERROR(storage_->WriteSignature(signature->first, signature->second));
+  EM_RETURN_IF_ERROR(storage_->Hold(held));
 
   // Same order as the reference (_writeDone): proof nodes, the leaf, then the data bit.
   for (const Node& node : nodes) {

@@ -72,7 +72,8 @@ FeedStorage::FeedStorage(env::FileSystem* fs, std::string dir, env::IoThread* io
         EM_RETURN_IF_ERROR(data_.file->WriteAt(offset, bytes));
         return Written(data_, bytes.size());
       },
-      [this](absl::Span<const Node> sorted) { return WriteSortedNodes(sorted, std::nullopt); }, io);
+      [this](absl::Span<const Node> sorted) { return WriteSortedNodes(sorted, std::nullopt); },
+      [this](absl::Span<const SignatureEntry> sorted) { return WriteSortedSignatures(sorted); }, io);
 }
 
 FeedStorage::~FeedStorage() {
@@ -197,7 +198,28 @@ absl::Status FeedStorage::WriteSortedNodes(absl::Span<const Node> nodes, std::op
   return Written(tree_, run.size());
 }
 
+// Entries for consecutive blocks go out in one write.
+absl::Status FeedStorage::WriteSortedSignatures(absl::Span<const SignatureEntry> entries) {
+  std::string run;
+  uint64_t run_start = 0;
+  for (size_t i = 0; i <= entries.size(); ++i) {
+    if (!run.empty() && (i == entries.size() || entries[i].index != run_start + run.size() / kSignatureEntrySize)) {
+      EM_RETURN_IF_ERROR(signatures_.file->WriteAt(kHeaderSize + kSignatureEntrySize * run_start, run));
+      EM_RETURN_IF_ERROR(Written(signatures_, run.size()));
+      run.clear();
+    }
+    if (i == entries.size()) break;
+    if (run.empty()) run_start = entries[i].index;
+    run.append(crypto::AsView(entries[i].signature));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint64_t index) {
+  // A signature is read to be served, and a peer can verify every block it covers: those go
+  // to the files first, so a killed writer recovers them rather than signing other blocks at
+  // the same indexes (a fork). Runs are written in order, a run's signatures last.
+  EM_RETURN_IF_ERROR(held_->WriteSignatureOver(index));
   std::string buf;
   EM_RETURN_IF_ERROR(signatures_.file->ReadAt(kHeaderSize + kSignatureEntrySize * index, kSignatureEntrySize, &buf));
   if (buf.size() < kSignatureEntrySize || IsBlank(buf)) return std::optional<crypto::Signature>();
@@ -205,6 +227,7 @@ absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint
 }
 
 absl::Status FeedStorage::WriteSignature(uint64_t index, const crypto::Signature& signature) {
+  EM_RETURN_IF_ERROR(held_->WriteSignatureOver(index));  // the later write wins
   EM_RETURN_IF_ERROR(signatures_.file->WriteAt(kHeaderSize + kSignatureEntrySize * index, crypto::AsView(signature)));
   return Written(signatures_, kSignatureEntrySize);
 }

@@ -72,14 +72,13 @@ class FeedStorage {
   // The blocks back to back from `offset`, in one gathered write where the file system has one.
   absl::Status WriteData(uint64_t offset, const std::vector<std::string_view>& blocks);
 
-  // The reader path's writes, held and written in runs (see held_writes.h). They reach the
-  // files before anything here needs them there: SyncContent (a commit never covers a held
-  // write), a read or direct write they overlap (a read wholly inside held data is served from
-  // memory), the size and slot queries and TruncateTail. The destructor drops what is still
-  // held, as a crash would: the Feed commits before it closes.
-  absl::Status Hold(uint64_t offset, std::string_view data, absl::Span<const Node> nodes) {
-    return held_->Hold(offset, data, nodes);
-  }
+  // Small writes of appends and verified blocks, held and written in runs (see held_writes.h).
+  // They reach the files before anything here needs them there: SyncContent (a commit never
+  // covers a held write), a read or direct write they overlap (a read wholly inside held data
+  // is served from memory; reading a held signature writes everything held, see
+  // ReadSignature), the size and slot queries and TruncateTail. The destructor drops what is
+  // still held, as a crash would: the Feed commits before it closes.
+  absl::Status Hold(const HeldBatch& batch) { return held_->Hold(batch); }
 
   size_t bitfield_page_size() const { return bitfield_page_size_; }
   absl::StatusOr<std::string> ReadBitfieldBody();
@@ -110,6 +109,7 @@ class FeedStorage {
   absl::Status Written(ContentFile& content, uint64_t n);
   absl::Status OpenFiles();
   absl::Status WriteSortedNodes(absl::Span<const Node> nodes, std::optional<uint64_t> length);
+  absl::Status WriteSortedSignatures(absl::Span<const SignatureEntry> entries);
   absl::Status CheckOrWriteHeader(env::File* file, std::string_view name, const std::string& expected);
   absl::Status CheckOrWriteBitfieldHeader();
 
@@ -122,7 +122,7 @@ class FeedStorage {
   ContentFile signatures_;
   std::unique_ptr<env::File> bitfield_;
   size_t bitfield_page_size_ = 3584;
-  std::unique_ptr<HeldWrites> held_;  // writes to data_ and tree_ (on io_)
+  std::unique_ptr<HeldWrites> held_;  // writes to data_, tree_ and signatures_ (on io_)
 };
 
 }  // namespace evermirror::hypercore

@@ -1,6 +1,6 @@
 // The process crash_loop_test kills with SIGKILL. Modes:
 //   append DIR [--no-auto-flush]   append deterministic batches forever; after each append
-//                                  (and flush) print the acknowledged length
+//                                  (and flush, or reading its signature) print the length
 //   download SRC DST               download SRC into the replica DST in random order forever
 //                                  (re-starting when done); print the committed count
 #include <cstdio>
@@ -30,11 +30,15 @@ int Append(const std::string& dir, bool auto_flush) {
   while (true) {
     const uint64_t start = (*feed)->length();
     std::vector<std::string> batch;
-    // Batches of 1 to 10 blocks: with a ~70 KiB block among 8 or more, the staged path runs.
+    // Batches of 1 to 10 blocks: with a ~70 KiB block among them, the data is written while
+    // it is hashed; smaller batches are held.
     for (uint64_t i = start; i < start + 1 + start % 10; ++i) batch.push_back(evermirror::crash::Content(i));
     std::vector<std::string_view> views(batch.begin(), batch.end());
     if (!(*feed)->AppendBatch(views).ok()) return 1;
     if (!auto_flush && start % 3 == 0 && !(*feed)->Flush().ok()) return 1;
+    // Uncommitted appends may be held in memory until someone reads their signature (to serve
+    // it): what is printed is what a peer could have verified, which a kill must not lose.
+    if (!auto_flush && !(*feed)->SignatureFor((*feed)->length()).ok()) return 1;
     std::printf("%llu\n", static_cast<unsigned long long>((*feed)->length()));
     std::fflush(stdout);
   }

@@ -109,7 +109,8 @@ class CrashLoopTest : public ::testing::Test {
 
 TEST_F(CrashLoopTest, KilledWriterNeverLosesAcknowledgedBlocks) { AppendLoop(/*auto_flush=*/true); }
 
-TEST_F(CrashLoopTest, KilledWriterWithBatchedCommitsRecoversEverything) { AppendLoop(/*auto_flush=*/false); }
+// Batched commits: whatever a peer could have verified (its signature was read) survives.
+TEST_F(CrashLoopTest, KilledWriterWithBatchedCommitsKeepsWhatItServed) { AppendLoop(/*auto_flush=*/false); }
 
 TEST_F(CrashLoopTest, KilledDownloaderKeepsOnlyVerifiedBlocksAndResumes) {
   const std::string src = tmp_ + "/src";
