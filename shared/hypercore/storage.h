@@ -3,7 +3,7 @@
 //   tree (32-byte header + 40 bytes per flat-tree node: hash, u64be size),
 //   signatures (32-byte header + 64 bytes per block), bitfield (32-byte header + pages).
 // Only the Feed uses this class; it holds no state beyond open files, writeback counters and
-// the reader path's held writes.
+// held writes (see held_writes.h).
 #pragma once
 
 #include <atomic>

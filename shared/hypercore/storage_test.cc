@@ -1,5 +1,5 @@
-// FeedStorage's held writes (the reader path's small blocks and nodes): when they reach the
-// files, what reads see before that, and what a failed write leaves.
+// FeedStorage's held writes (small blocks, tree nodes and signatures of appends and verified
+// blocks): when they reach the files, what reads see before that, and what a failed write leaves.
 #include "shared/hypercore/storage.h"
 
 #include "absl/strings/str_cat.h"
