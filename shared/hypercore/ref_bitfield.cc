@@ -23,7 +23,7 @@ constexpr uint8_t kIndexUpdateMask[4] = {63, 207, 243, 252};
 
 RefBitfield::Section RefBitfield::MakeSection(size_t offset, size_t bytes_per_page) {
   assert(std::has_single_bit(bytes_per_page));
-  return Section{offset, bytes_per_page, static_cast<unsigned>(std::countr_zero(bytes_per_page)), 0};
+  return Section{offset, static_cast<unsigned>(std::countr_zero(bytes_per_page)), 0};
 }
 
 RefBitfield::RefBitfield(size_t page_size)
@@ -49,9 +49,9 @@ void RefBitfield::Load(std::string_view body) {
     pages_[i] = std::move(page);
   }
   // The reference sizes each section from the number of pages it loaded.
-  data_.byte_length = n * data_.bytes_per_page;
-  tree_.byte_length = n * tree_.bytes_per_page;
-  index_.byte_length = n * index_.bytes_per_page;
+  data_.byte_length = n * data_.BytesPerPage();
+  tree_.byte_length = n * tree_.BytesPerPage();
+  index_.byte_length = n * index_.BytesPerPage();
 }
 
 uint8_t* RefBitfield::AllocatePage(uint64_t page) {
@@ -99,7 +99,7 @@ void RefBitfield::UpdateIndex(uint64_t data_byte, uint8_t value) {
   const uint64_t start = 2 * (data_byte >> 2);
   uint8_t byte = static_cast<uint8_t>((GetByte(index_, start) & kIndexUpdateMask[o]) | (IndexValue(value) >> (2 * o)));
   const uint64_t old_length_bits = index_.byte_length * 8;
-  const uint64_t max_length = pages_.size() * index_.bytes_per_page;
+  const uint64_t max_length = pages_.size() * index_.BytesPerPage();
   uint64_t at = start;
   while (at < max_length && SetByte(index_, at, byte)) {
     const uint8_t sibling = GetByte(index_, flat::Sibling(at));

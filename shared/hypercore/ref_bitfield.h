@@ -60,11 +60,12 @@ class RefBitfield {
  private:
   struct Section {
     size_t offset;           // within a page
-    size_t bytes_per_page;   // a power of two in both page layouts
-    unsigned shift;          // log2(bytes_per_page): a byte's page is a shift away, not a division
+    unsigned shift;          // log2 of its bytes per page (a power of two in both page layouts):
+                             // a byte's page is a shift away, not a division
     uint64_t byte_length;    // the reference's sparse-bitfield byteLength
+    size_t BytesPerPage() const { return size_t{1} << shift; }
     uint64_t Page(uint64_t byte) const { return byte >> shift; }
-    size_t Slot(uint64_t byte) const { return offset + (byte & (bytes_per_page - 1)); }
+    size_t Slot(uint64_t byte) const { return offset + (byte & (BytesPerPage() - 1)); }
   };
   static Section MakeSection(size_t offset, size_t bytes_per_page);
 

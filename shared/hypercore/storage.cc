@@ -184,8 +184,7 @@ absl::Status FeedStorage::WriteSortedNodes(absl::Span<const Node> nodes, std::op
       if (length.has_value() && nodes[i].index > next_slot && GapIsIncomplete(next_slot, nodes[i].index, *length)) {
         run.append(kNodeSize * (nodes[i].index - next_slot), '\0');
       } else {
-        EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
-        EM_RETURN_IF_ERROR(Written(tree_, run.size()));
+        EM_RETURN_IF_ERROR(WriteEntries(tree_, kNodeSize, run_start, run));
         run.clear();
       }
     }
@@ -193,26 +192,22 @@ absl::Status FeedStorage::WriteSortedNodes(absl::Span<const Node> nodes, std::op
     run.append(crypto::AsView(nodes[i].hash));
     AppendU64BE(&run, nodes[i].size);
   }
-  if (run.empty()) return absl::OkStatus();
-  EM_RETURN_IF_ERROR(tree_.file->WriteAt(kHeaderSize + kNodeSize * run_start, run));
-  return Written(tree_, run.size());
+  return run.empty() ? absl::OkStatus() : WriteEntries(tree_, kNodeSize, run_start, run);
 }
 
 // Entries for consecutive blocks go out in one write.
 absl::Status FeedStorage::WriteSortedSignatures(absl::Span<const SignatureEntry> entries) {
   std::string run;
   uint64_t run_start = 0;
-  for (size_t i = 0; i <= entries.size(); ++i) {
-    if (!run.empty() && (i == entries.size() || entries[i].index != run_start + run.size() / kSignatureEntrySize)) {
-      EM_RETURN_IF_ERROR(signatures_.file->WriteAt(kHeaderSize + kSignatureEntrySize * run_start, run));
-      EM_RETURN_IF_ERROR(Written(signatures_, run.size()));
+  for (const SignatureEntry& entry : entries) {
+    if (!run.empty() && entry.index != run_start + run.size() / kSignatureEntrySize) {
+      EM_RETURN_IF_ERROR(WriteEntries(signatures_, kSignatureEntrySize, run_start, run));
       run.clear();
     }
-    if (i == entries.size()) break;
-    if (run.empty()) run_start = entries[i].index;
-    run.append(crypto::AsView(entries[i].signature));
+    if (run.empty()) run_start = entry.index;
+    run.append(crypto::AsView(entry.signature));
   }
-  return absl::OkStatus();
+  return run.empty() ? absl::OkStatus() : WriteEntries(signatures_, kSignatureEntrySize, run_start, run);
 }
 
 absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint64_t index) {
@@ -228,8 +223,7 @@ absl::StatusOr<std::optional<crypto::Signature>> FeedStorage::ReadSignature(uint
 
 absl::Status FeedStorage::WriteSignature(uint64_t index, const crypto::Signature& signature) {
   EM_RETURN_IF_ERROR(held_->WriteSignatureOver(index));  // the later write wins
-  EM_RETURN_IF_ERROR(signatures_.file->WriteAt(kHeaderSize + kSignatureEntrySize * index, crypto::AsView(signature)));
-  return Written(signatures_, kSignatureEntrySize);
+  return WriteEntries(signatures_, kSignatureEntrySize, index, crypto::AsView(signature));
 }
 
 absl::Status FeedStorage::ReadData(uint64_t offset, uint64_t size, std::string* out) {
@@ -258,6 +252,12 @@ absl::Status FeedStorage::WriteData(uint64_t offset, const std::vector<std::stri
   EM_RETURN_IF_ERROR(held_->WriteDataOver(offset, total));
   EM_RETURN_IF_ERROR(data_.file->WriteAtV(offset, blocks));
   return Written(data_, total);
+}
+
+absl::Status FeedStorage::WriteEntries(ContentFile& content, size_t entry_size, uint64_t first,
+                                       std::string_view bytes) {
+  EM_RETURN_IF_ERROR(content.file->WriteAt(kHeaderSize + entry_size * first, bytes));
+  return Written(content, bytes.size());
 }
 
 absl::Status FeedStorage::Written(ContentFile& content, uint64_t n) {

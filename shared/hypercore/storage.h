@@ -107,6 +107,8 @@ class FeedStorage {
   };
   // Counts `n` bytes written to `content`, starting its writeback each kWritebackBytes.
   absl::Status Written(ContentFile& content, uint64_t n);
+  // Writes `bytes` (whole entries of `entry_size`, from entry `first`) past the file's header.
+  absl::Status WriteEntries(ContentFile& content, size_t entry_size, uint64_t first, std::string_view bytes);
   absl::Status OpenFiles();
   absl::Status WriteSortedNodes(absl::Span<const Node> nodes, std::optional<uint64_t> length);
   absl::Status WriteSortedSignatures(absl::Span<const SignatureEntry> entries);
